@@ -1,0 +1,101 @@
+/* vb/db.h - PostgreSQL access for one service: one connection, its schema on the search_path,
+ * named prepared statements (re-prepared after every reconnect), transactions and savepoints,
+ * numbered migrations under an advisory lock, and the one SQLSTATE -> status mapping.
+ * Every statement is parameterised (PQexecPrepared / PQexecParams); no SQL is built from data.
+ * No PGresult leaves this module: rows reach the caller through a callback.
+ * Does not: pool connections or cross threads (one vb_db_t per thread). */
+#ifndef VB_DB_H
+#define VB_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vb/assert.h"
+#include "vb/status.h"
+
+typedef struct vb_db vb_db_t;
+typedef struct vb_db_row vb_db_row_t;
+
+/* One statement of a service's store, prepared on every (re)connect under its name. */
+typedef struct {
+    const char *name; /* "person_insert" */
+    const char *sql;  /* "INSERT INTO person (...) VALUES ($1, ...)" */
+} vb_db_statement_t;
+
+typedef struct {
+    const char *conninfo;                 /* libpq connection string or URI */
+    const char *schema;                   /* created if missing; first on search_path */
+    const vb_db_statement_t *statements;  /* borrowed table; may be NULL */
+    size_t statement_count;
+    int connect_timeout_ms;               /* per attempt at start; default 30000 in total */
+} vb_db_options_t;
+
+/* Connects (retrying with backoff until connect_timeout_ms), creates the schema, checks that
+ * synchronous_commit is not off (refuses: returns NULL with the reason in err), but does NOT
+ * prepare statements: call vb_db_migrate first, then vb_db_prepare_all. */
+vb_db_t *vb_db_new(const vb_db_options_t *options, char *err, size_t err_size);
+
+/* Closes the connection; accepts NULL; nulls *self_p. */
+void vb_db_destroy(vb_db_t **self_p);
+
+/* Applies every NNNN_*.sql file of migrations_dir not yet recorded in
+ * <schema>.schema_migrations, in numeric order, each in its own transaction, while holding a
+ * session advisory lock derived from the schema name (so two starting replicas do not race).
+ * Returns 0, or -1 with the failing file and the server's message in err. */
+int vb_db_migrate(vb_db_t *self, const char *migrations_dir, char *err, size_t err_size) VB_MUSTCHECK;
+
+/* Prepares every statement of the options table. 0 or -1 (err filled). */
+int vb_db_prepare_all(vb_db_t *self, char *err, size_t err_size) VB_MUSTCHECK;
+
+/* Called once per result row; return 0 to continue, non-zero to stop reading rows. */
+typedef int (*vb_db_row_fn)(void *arg, const vb_db_row_t *row);
+
+/* Runs a prepared statement by name with text parameters (a NULL entry is SQL NULL).
+ * on_row may be NULL. *affected (may be NULL) receives the row count of INSERT/UPDATE/DELETE
+ * or the number of rows returned. Returns OK, NOT_FOUND never (callers decide from rows),
+ * CONFLICT (23505 unique / 23P01 exclusion), UNPROCESSABLE (23xxx other integrity),
+ * BAD_REQUEST (22xxx data exceptions), UNAVAILABLE (connection lost: the connection is reset
+ * with backoff on a later call; 40001/40P01 serialization and deadlock), INTERNAL otherwise.
+ * Details: vb_db_error / vb_db_sqlstate. */
+vb_status_t vb_db_run(vb_db_t *self, const char *statement, const char *const *params,
+                      int param_count, vb_db_row_fn on_row, void *arg, int64_t *affected);
+
+/* Like vb_db_run but for one-off SQL text with $n parameters (migrations, tests, admin). */
+vb_status_t vb_db_exec(vb_db_t *self, const char *sql, const char *const *params, int param_count,
+                       vb_db_row_fn on_row, void *arg, int64_t *affected);
+
+/* Transactions. begin/commit/rollback return OK or UNAVAILABLE/INTERNAL.
+ * Savepoint names are identifiers chosen by code, never by input. */
+vb_status_t vb_db_begin(vb_db_t *self);
+vb_status_t vb_db_commit(vb_db_t *self);
+vb_status_t vb_db_rollback(vb_db_t *self);
+vb_status_t vb_db_savepoint(vb_db_t *self, const char *name);
+vb_status_t vb_db_release(vb_db_t *self, const char *name);
+vb_status_t vb_db_rollback_to(vb_db_t *self, const char *name);
+
+/* True between a successful vb_db_begin and its commit/rollback. */
+bool vb_db_in_transaction(const vb_db_t *self);
+
+/* True when the connection is up (a cheap check; no round trip). */
+bool vb_db_connected(const vb_db_t *self);
+
+/* Round trip "SELECT 1"; reconnects if needed. 0 when the database answers. */
+int vb_db_ping(vb_db_t *self);
+
+/* The last error's server message / SQLSTATE ("" when none); borrowed until the next call. */
+const char *vb_db_error(const vb_db_t *self);
+const char *vb_db_sqlstate(const vb_db_t *self);
+
+/* The only SQLSTATE -> status mapping of verbund (see vb_db_run). NULL/"" -> INTERNAL. */
+vb_status_t vb_db_status_from_sqlstate(const char *sqlstate);
+
+/* Row accessors; column by index. Text is borrowed for the duration of the callback. */
+int vb_db_row_columns(const vb_db_row_t *row);
+bool vb_db_row_is_null(const vb_db_row_t *row, int column);
+const char *vb_db_row_text(const vb_db_row_t *row, int column); /* "" for NULL */
+int64_t vb_db_row_int64(const vb_db_row_t *row, int column);    /* 0 for NULL */
+bool vb_db_row_bool(const vb_db_row_t *row, int column);        /* 't' -> true */
+size_t vb_db_row_length(const vb_db_row_t *row, int column);
+
+#endif

@@ -1,0 +1,65 @@
+/* vb/rpc_client.h - the calling side: a DEALER socket connected to one service, with many
+ * requests in flight, a deadline per call, and bounded retries that resend the same Envelope
+ * (same request id and idempotency key, so a retried write is applied once).
+ * A write call without an idempotency key gets a generated one for its retries.
+ * Does not: load-balance across endpoints, or cross threads (one client per thread). */
+#ifndef VB_RPC_CLIENT_H
+#define VB_RPC_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "verbund/rpc/v1/rpc.pb-c.h"
+#include "vb/assert.h"
+#include "vb/status.h"
+
+typedef struct vb_rpc_client vb_rpc_client_t;
+
+typedef struct {
+    const char *endpoint;      /* "tcp://127.0.0.1:7101" */
+    int attempt_timeout_ms;    /* resend after this long without a reply; default 2000 */
+    int max_attempts;          /* including the first; default 3 */
+    int64_t max_message_size;  /* inbound bound; 0 = 16 MiB */
+} vb_rpc_client_options_t;
+
+/* Per-call settings; NULL means defaults. */
+typedef struct {
+    int deadline_ms;                      /* total; default attempt_timeout * max_attempts */
+    const Verbund__Rpc__V1__Caller *caller;
+    const char *idempotency_key;          /* NULL: generated when write is true */
+    const char *trace_id;                 /* NULL: generated */
+    bool write;                           /* the method changes state */
+} vb_rpc_call_options_t;
+
+vb_rpc_client_t *vb_rpc_client_new(const vb_rpc_client_options_t *options);
+void vb_rpc_client_destroy(vb_rpc_client_t **self_p);
+
+/* Blocking call. On return *reply_p (caller frees with verbund__rpc__v1__reply__free_unpacked
+ * (reply, NULL)) holds the service's reply whenever one arrived; the return value is its
+ * status, or DEADLINE_EXCEEDED / UNAVAILABLE (no reply, *reply_p NULL). */
+vb_status_t vb_rpc_client_call(vb_rpc_client_t *self, const char *method,
+                               const ProtobufCMessage *request,
+                               const vb_rpc_call_options_t *options,
+                               Verbund__Rpc__V1__Reply **reply_p);
+
+/* Asynchronous: queue a call; *ticket identifies it in vb_rpc_client_receive. 0 or -1. */
+int vb_rpc_client_send(vb_rpc_client_t *self, const char *method, const ProtobufCMessage *request,
+                       const vb_rpc_call_options_t *options, uint64_t *ticket) VB_MUSTCHECK;
+
+/* Waits up to timeout_ms for any call to finish (a reply, or its deadline passing; retries are
+ * sent from here). Returns 1 with *ticket, *status and *reply_p (may be NULL) set, 0 on
+ * timeout, -1 when no call is in flight. */
+int vb_rpc_client_receive(vb_rpc_client_t *self, int timeout_ms, uint64_t *ticket,
+                          vb_status_t *status, Verbund__Rpc__V1__Reply **reply_p);
+
+/* Number of calls in flight. */
+int vb_rpc_client_pending(const vb_rpc_client_t *self);
+
+/* Decodes a reply body into a message of the given type (caller frees with
+ * protobuf_c_message_free_unpacked). NULL when the body does not decode. */
+ProtobufCMessage *vb_rpc_reply_unpack(const Verbund__Rpc__V1__Reply *reply,
+                                      const ProtobufCMessageDescriptor *type);
+
+#endif

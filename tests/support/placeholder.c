@@ -1,0 +1,1 @@
+int vb_test_support_placeholder;
