@@ -48,6 +48,12 @@ int vb_db_migrate(vb_db_t *self, const char *migrations_dir, char *err, size_t e
 /* Prepares every statement of the options table. 0 or -1 (err filled). */
 int vb_db_prepare_all(vb_db_t *self, char *err, size_t err_size) VB_MUSTCHECK;
 
+/* Adds statements to the registry (the table is borrowed and must outlive self), e.g. those of
+ * vb/write_batch.h. When vb_db_prepare_all already ran they are prepared now; every reconnect
+ * prepares them with the rest. 0, or -1 (vb_db_error says why). */
+int vb_db_add_statements(vb_db_t *self, const vb_db_statement_t *statements, size_t count)
+    VB_MUSTCHECK;
+
 /* Called once per result row; return 0 to continue, non-zero to stop reading rows. */
 typedef int (*vb_db_row_fn)(void *arg, const vb_db_row_t *row);
 

@@ -36,25 +36,30 @@ typedef struct {
 vb_rpc_client_t *vb_rpc_client_new(const vb_rpc_client_options_t *options);
 void vb_rpc_client_destroy(vb_rpc_client_t **self_p);
 
-/* Blocking call. On return *reply_p (caller frees with verbund__rpc__v1__reply__free_unpacked
- * (reply, NULL)) holds the service's reply whenever one arrived; the return value is its
- * status, or DEADLINE_EXCEEDED / UNAVAILABLE (no reply, *reply_p NULL). */
+/* Blocking call (request may be NULL: empty body, e.g. "rpc.Ping"). Meant for one blocking
+ * caller at a time: completions of other tickets that arrive meanwhile are kept and returned by
+ * the next vb_rpc_client_receive. On return *reply_p (caller frees with
+ * verbund__rpc__v1__reply__free_unpacked(reply, NULL)) holds the service's reply whenever one
+ * arrived; the return value is its status, or DEADLINE_EXCEEDED / UNAVAILABLE (no reply,
+ * *reply_p NULL). */
 vb_status_t vb_rpc_client_call(vb_rpc_client_t *self, const char *method,
                                const ProtobufCMessage *request,
                                const vb_rpc_call_options_t *options,
                                Verbund__Rpc__V1__Reply **reply_p);
 
-/* Asynchronous: queue a call; *ticket identifies it in vb_rpc_client_receive. 0 or -1. */
+/* Asynchronous: queue a call (request may be NULL); *ticket identifies it in
+ * vb_rpc_client_receive. 0 or -1. */
 int vb_rpc_client_send(vb_rpc_client_t *self, const char *method, const ProtobufCMessage *request,
                        const vb_rpc_call_options_t *options, uint64_t *ticket) VB_MUSTCHECK;
 
 /* Waits up to timeout_ms for any call to finish (a reply, or its deadline passing; retries are
- * sent from here). Returns 1 with *ticket, *status and *reply_p (may be NULL) set, 0 on
- * timeout, -1 when no call is in flight. */
+ * sent from here; a negative timeout waits until one finishes, which the deadlines bound).
+ * Returns 1 with *ticket, *status and *reply_p (may be NULL) set, 0 on timeout, -1 when no call
+ * is in flight. A call that never left the socket ends UNAVAILABLE at its deadline. */
 int vb_rpc_client_receive(vb_rpc_client_t *self, int timeout_ms, uint64_t *ticket,
                           vb_status_t *status, Verbund__Rpc__V1__Reply **reply_p);
 
-/* Number of calls in flight. */
+/* Number of calls in flight (including completions kept for vb_rpc_client_receive). */
 int vb_rpc_client_pending(const vb_rpc_client_t *self);
 
 /* Decodes a reply body into a message of the given type (caller frees with

@@ -97,6 +97,11 @@ void vb_rpc_server_destroy(vb_rpc_server_t **self_p);
 /* The ROUTER socket, for a zloop reader. Borrowed. */
 zsock_t *vb_rpc_server_socket(vb_rpc_server_t *self);
 
+/* The endpoint as bound (ZMQ_LAST_ENDPOINT): "tcp://127.0.0.1:0" resolves to the port the
+ * kernel chose (prefer it in tests to CZMQ's ":*", which counts up from 49152 and so collides
+ * across processes). Borrowed; valid while the server lives. */
+const char *vb_rpc_server_endpoint(vb_rpc_server_t *self);
+
 /* Reads and handles every request that is ready (up to max_batch), sends the replies.
  * Returns the number of requests handled (0 when none was ready). Never blocks. */
 int vb_rpc_server_process(vb_rpc_server_t *self);

@@ -1,0 +1,435 @@
+/* rpc_client.c - the DEALER side of request/reply: packs Envelopes, keeps every call in flight in
+ * an open-addressing table by request id, resends the same bytes when an attempt times out and
+ * ends a call at its deadline. Does not: load-balance, reconnect by itself (libzmq does), or
+ * retry a call the server answered (an UNAVAILABLE reply is returned to the caller).
+ * vb_rpc_client_call assumes it is the only blocking caller; completions of other tickets that
+ * arrive while it waits are kept and handed out by the next vb_rpc_client_receive. */
+#include "vb/rpc_client.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <czmq.h>
+
+#include "vb/clock.h"
+#include "vb/ids.h"
+#include "vb/log.h"
+
+#define S_DEFAULT_ATTEMPT_TIMEOUT_MS 2000
+#define S_DEFAULT_MAX_ATTEMPTS 3
+#define S_DEFAULT_MAX_MESSAGE_SIZE ((int64_t)16 * 1024 * 1024)
+#define S_INITIAL_CAPACITY 128 /* slots; a window of 64 never grows the table */
+
+/* One call in flight. ticket 0 marks a free slot. */
+typedef struct {
+    uint64_t ticket;                      /* what send returned; 0 = free slot */
+    uint32_t hash;                        /* of request_id: home slot and shift deletion */
+    char request_id[VB_UUID_STRING_SIZE]; /* the key replies are matched by */
+    uint8_t *packed;                      /* the Envelope as sent; retries resend it */
+    size_t packed_size;
+    int64_t deadline_us;     /* monotonic: DEADLINE_EXCEEDED from then on */
+    int64_t next_attempt_us; /* monotonic: resend when no reply came by then */
+    int attempts;            /* attempts made (sent or refused by the queue) */
+    int sent;                /* attempts libzmq accepted */
+} s_call_t;
+
+/* A completion that vb_rpc_client_call received for another ticket. */
+typedef struct {
+    uint64_t ticket;
+    vb_status_t status;
+    Verbund__Rpc__V1__Reply *reply; /* owned until handed out */
+} s_done_t;
+
+struct vb_rpc_client {
+    zsock_t *socket;        /* the DEALER */
+    void *handle;           /* its libzmq socket */
+    int attempt_timeout_ms; /* resend after this long without a reply */
+    int max_attempts;       /* including the first */
+    s_call_t *calls;        /* open-addressing table, linear probing, capacity slots */
+    size_t capacity;        /* a power of two */
+    size_t count;           /* calls in flight */
+    uint64_t next_ticket;   /* last ticket handed out */
+    s_done_t *done;         /* FIFO of kept completions */
+    size_t done_count;
+    size_t done_capacity;
+};
+
+static uint32_t
+s_hash(const char *s)
+{
+    uint32_t hash = 2166136261u;
+    for (; *s; s++) {
+        hash ^= (unsigned char)*s;
+        hash *= 16777619u;
+    }
+    return hash;
+}
+
+vb_rpc_client_t *
+vb_rpc_client_new(const vb_rpc_client_options_t *options)
+{
+    VB_ASSERT(options && options->endpoint);
+    vb_rpc_client_t *self = zmalloc(sizeof(*self));
+    self->attempt_timeout_ms = options->attempt_timeout_ms > 0 ? options->attempt_timeout_ms
+                                                               : S_DEFAULT_ATTEMPT_TIMEOUT_MS;
+    self->max_attempts = options->max_attempts > 0 ? options->max_attempts : S_DEFAULT_MAX_ATTEMPTS;
+    self->capacity = S_INITIAL_CAPACITY;
+    self->calls = zmalloc(self->capacity * sizeof(*self->calls));
+
+    self->socket = zsock_new(ZMQ_DEALER);
+    if (!self->socket) {
+        vb_log_error("rpc client %s: cannot create a DEALER socket: %s", options->endpoint,
+                     zmq_strerror(zmq_errno()));
+        goto failed;
+    }
+    self->handle = zsock_resolve(self->socket);
+    zsock_set_linger(self->socket, 0);
+    int64_t max_message_size =
+        options->max_message_size > 0 ? options->max_message_size : S_DEFAULT_MAX_MESSAGE_SIZE;
+    if (zmq_setsockopt(self->handle, ZMQ_MAXMSGSIZE, &max_message_size, sizeof(max_message_size)) ==
+            -1 ||
+        zsock_connect(self->socket, "%s", options->endpoint) == -1) {
+        vb_log_error("rpc client cannot connect to %s: %s", options->endpoint,
+                     zmq_strerror(zmq_errno()));
+        goto failed;
+    }
+    return self;
+
+failed:
+    vb_rpc_client_destroy(&self);
+    return NULL;
+}
+
+void
+vb_rpc_client_destroy(vb_rpc_client_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    vb_rpc_client_t *self = *self_p;
+    zsock_destroy(&self->socket);
+    for (size_t i = 0; i < self->capacity; i++)
+        free(self->calls[i].packed);
+    free(self->calls);
+    for (size_t i = 0; i < self->done_count; i++)
+        verbund__rpc__v1__reply__free_unpacked(self->done[i].reply, NULL);
+    free(self->done);
+    free(self);
+    *self_p = NULL;
+}
+
+int
+vb_rpc_client_pending(const vb_rpc_client_t *self)
+{
+    VB_ASSERT(self);
+    return (int)(self->count + self->done_count);
+}
+
+/* --- the table of calls in flight --- */
+
+static s_call_t *
+s_call_find(vb_rpc_client_t *self, const char *request_id)
+{
+    size_t mask = self->capacity - 1;
+    uint32_t hash = s_hash(request_id);
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+        s_call_t *call = &self->calls[i];
+        if (call->ticket == 0)
+            return NULL;
+        if (call->hash == hash && strcmp(call->request_id, request_id) == 0)
+            return call;
+    }
+}
+
+/* Places a call (by value) in a table that has room; returns its slot. */
+static s_call_t *
+s_call_place(s_call_t *calls, size_t capacity, const s_call_t *call)
+{
+    size_t mask = capacity - 1;
+    size_t i = call->hash & mask;
+    while (calls[i].ticket != 0)
+        i = (i + 1) & mask;
+    calls[i] = *call;
+    return &calls[i];
+}
+
+static s_call_t *
+s_call_insert(vb_rpc_client_t *self, const s_call_t *call)
+{
+    if ((self->count + 1) * 2 > self->capacity) {
+        size_t capacity = self->capacity * 2;
+        s_call_t *calls = zmalloc(capacity * sizeof(*calls));
+        for (size_t i = 0; i < self->capacity; i++)
+            if (self->calls[i].ticket != 0)
+                s_call_place(calls, capacity, &self->calls[i]);
+        free(self->calls);
+        self->calls = calls;
+        self->capacity = capacity;
+    }
+    self->count++;
+    return s_call_place(self->calls, self->capacity, call);
+}
+
+/* Frees the slot and shifts later members of its probe run back (no tombstones). */
+static void
+s_call_remove(vb_rpc_client_t *self, s_call_t *call)
+{
+    size_t mask = self->capacity - 1;
+    size_t hole = (size_t)(call - self->calls);
+    free(call->packed);
+    memset(call, 0, sizeof(*call));
+    self->count--;
+    for (size_t i = (hole + 1) & mask; self->calls[i].ticket != 0; i = (i + 1) & mask) {
+        size_t home = self->calls[i].hash & mask;
+        /* The entry may move into the hole unless its home lies cyclically in (hole, i]. */
+        bool stays = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i);
+        if (stays)
+            continue;
+        self->calls[hole] = self->calls[i];
+        memset(&self->calls[i], 0, sizeof(self->calls[i]));
+        hole = i;
+    }
+}
+
+/* --- sending --- */
+
+static void
+s_call_attempt(vb_rpc_client_t *self, s_call_t *call, int64_t now_us)
+{
+    call->attempts++;
+    call->next_attempt_us = now_us + (int64_t)self->attempt_timeout_ms * 1000;
+    if (zmq_send(self->handle, call->packed, call->packed_size, ZMQ_DONTWAIT) == -1)
+        vb_log_debug("rpc client: attempt %d of %s not queued: %s", call->attempts,
+                     call->request_id, zmq_strerror(zmq_errno()));
+    else
+        call->sent++;
+}
+
+int
+vb_rpc_client_send(vb_rpc_client_t *self, const char *method, const ProtobufCMessage *request,
+                   const vb_rpc_call_options_t *options, uint64_t *ticket)
+{
+    VB_ASSERT(self && method && ticket);
+    static const vb_rpc_call_options_t s_defaults = {0};
+    if (!options)
+        options = &s_defaults;
+    int deadline_ms = options->deadline_ms > 0 ? options->deadline_ms
+                                               : self->attempt_timeout_ms * self->max_attempts;
+
+    s_call_t call = {0};
+    vb_uuid7(call.request_id);
+    call.hash = s_hash(call.request_id);
+    char trace_id[VB_UUID_STRING_SIZE];
+    char idempotency_key[VB_UUID_STRING_SIZE];
+
+    Verbund__Rpc__V1__Envelope envelope = VERBUND__RPC__V1__ENVELOPE__INIT;
+    envelope.method = (char *)method;
+    envelope.request_id = call.request_id;
+    envelope.deadline_unix_ms = vb_clock_now_ms() + deadline_ms;
+    envelope.caller = (Verbund__Rpc__V1__Caller *)options->caller;
+    if (options->trace_id) {
+        envelope.trace_id = (char *)options->trace_id;
+    } else {
+        vb_uuid7(trace_id);
+        envelope.trace_id = trace_id;
+    }
+    if (options->idempotency_key) {
+        envelope.idempotency_key = (char *)options->idempotency_key;
+    } else if (options->write) {
+        vb_uuid7(idempotency_key);
+        envelope.idempotency_key = idempotency_key;
+    }
+
+    uint8_t *body = NULL;
+    if (request) {
+        size_t body_size = protobuf_c_message_get_packed_size(request);
+        body = malloc(body_size ? body_size : 1);
+        if (!body)
+            return -1;
+        envelope.body.len = protobuf_c_message_pack(request, body);
+        envelope.body.data = body;
+    }
+    call.packed_size = verbund__rpc__v1__envelope__get_packed_size(&envelope);
+    call.packed = malloc(call.packed_size);
+    if (!call.packed) {
+        free(body);
+        return -1;
+    }
+    verbund__rpc__v1__envelope__pack(&envelope, call.packed);
+    free(body);
+
+    int64_t now_us = vb_clock_monotonic_us();
+    call.deadline_us = now_us + (int64_t)deadline_ms * 1000;
+    call.ticket = ++self->next_ticket;
+    s_call_t *slot = s_call_insert(self, &call);
+    s_call_attempt(self, slot, now_us);
+    *ticket = slot->ticket;
+    return 0;
+}
+
+/* --- receiving --- */
+
+static vb_status_t
+s_status_from_wire(int status)
+{
+    return status >= VB_STATUS_OK && status <= VB_STATUS_UNKNOWN_METHOD ? (vb_status_t)status
+                                                                        : VB_STATUS_INTERNAL;
+}
+
+/* Reads every reply that is ready; 1 with the first one that matches a call in flight. Replies
+ * for unknown or finished calls (late answers to a retried attempt) are dropped. */
+static int
+s_read_replies(vb_rpc_client_t *self, uint64_t *ticket, vb_status_t *status,
+               Verbund__Rpc__V1__Reply **reply_p)
+{
+    for (;;) {
+        zmq_msg_t frame;
+        zmq_msg_init(&frame);
+        if (zmq_msg_recv(&frame, self->handle, ZMQ_DONTWAIT) == -1) {
+            zmq_msg_close(&frame);
+            return 0;
+        }
+        bool multipart = zmq_msg_more(&frame);
+        Verbund__Rpc__V1__Reply *reply =
+            multipart
+                ? NULL
+                : verbund__rpc__v1__reply__unpack(NULL, zmq_msg_size(&frame), zmq_msg_data(&frame));
+        zmq_msg_close(&frame);
+        while (multipart) {
+            zmq_msg_t part;
+            zmq_msg_init(&part);
+            multipart =
+                zmq_msg_recv(&part, self->handle, ZMQ_DONTWAIT) != -1 && zmq_msg_more(&part);
+            zmq_msg_close(&part);
+        }
+        if (!reply) {
+            vb_log_warn("rpc client: dropped a reply that does not decode");
+            continue;
+        }
+        s_call_t *call = s_call_find(self, reply->request_id);
+        if (!call) {
+            vb_log_debug("rpc client: dropped a late or unknown reply %.40s", reply->request_id);
+            verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+            continue;
+        }
+        *ticket = call->ticket;
+        *status = s_status_from_wire(reply->status);
+        *reply_p = reply;
+        s_call_remove(self, call);
+        return 1;
+    }
+}
+
+/* Ends the first call past its deadline (1) or resends calls whose attempt timed out; lowers
+ * *next_us to the earliest time something is due. */
+static int
+s_check_timers(vb_rpc_client_t *self, int64_t now_us, int64_t *next_us, uint64_t *ticket,
+               vb_status_t *status)
+{
+    for (size_t i = 0; i < self->capacity; i++) {
+        s_call_t *call = &self->calls[i];
+        if (call->ticket == 0)
+            continue;
+        if (now_us >= call->deadline_us) {
+            *ticket = call->ticket;
+            /* Nothing ever left the socket: the service could not be reached at all. */
+            *status = call->sent ? VB_STATUS_DEADLINE_EXCEEDED : VB_STATUS_UNAVAILABLE;
+            s_call_remove(self, call);
+            return 1;
+        }
+        if (call->attempts < self->max_attempts && now_us >= call->next_attempt_us)
+            s_call_attempt(self, call, now_us);
+        if (call->deadline_us < *next_us)
+            *next_us = call->deadline_us;
+        if (call->attempts < self->max_attempts && call->next_attempt_us < *next_us)
+            *next_us = call->next_attempt_us;
+    }
+    return 0;
+}
+
+/* receive without the kept completions (vb_rpc_client_call keeps others there). */
+static int
+s_receive(vb_rpc_client_t *self, int timeout_ms, uint64_t *ticket, vb_status_t *status,
+          Verbund__Rpc__V1__Reply **reply_p)
+{
+    if (self->count == 0)
+        return -1;
+    int64_t end_us =
+        timeout_ms < 0 ? INT64_MAX : vb_clock_monotonic_us() + (int64_t)timeout_ms * 1000;
+    for (;;) {
+        if (s_read_replies(self, ticket, status, reply_p))
+            return 1;
+        int64_t now_us = vb_clock_monotonic_us();
+        int64_t next_us = end_us;
+        if (s_check_timers(self, now_us, &next_us, ticket, status))
+            return 1;
+        if (now_us >= end_us)
+            return 0;
+        long wait_ms = next_us > now_us ? (long)((next_us - now_us + 999) / 1000) : 0;
+        zmq_pollitem_t item = {self->handle, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&item, 1, wait_ms) == -1 && zmq_errno() != EINTR) {
+            vb_log_error("rpc client: poll failed: %s", zmq_strerror(zmq_errno()));
+            return 0;
+        }
+    }
+}
+
+int
+vb_rpc_client_receive(vb_rpc_client_t *self, int timeout_ms, uint64_t *ticket, vb_status_t *status,
+                      Verbund__Rpc__V1__Reply **reply_p)
+{
+    VB_ASSERT(self && ticket && status && reply_p);
+    *reply_p = NULL;
+    if (self->done_count > 0) {
+        *ticket = self->done[0].ticket;
+        *status = self->done[0].status;
+        *reply_p = self->done[0].reply;
+        self->done_count--;
+        memmove(self->done, self->done + 1, self->done_count * sizeof(*self->done));
+        return 1;
+    }
+    return s_receive(self, timeout_ms, ticket, status, reply_p);
+}
+
+static void
+s_done_keep(vb_rpc_client_t *self, uint64_t ticket, vb_status_t status,
+            Verbund__Rpc__V1__Reply *reply)
+{
+    if (self->done_count == self->done_capacity) {
+        self->done_capacity = self->done_capacity ? self->done_capacity * 2 : 8;
+        self->done = realloc(self->done, self->done_capacity * sizeof(*self->done));
+        VB_ASSERT(self->done);
+    }
+    self->done[self->done_count++] = (s_done_t){ticket, status, reply};
+}
+
+vb_status_t
+vb_rpc_client_call(vb_rpc_client_t *self, const char *method, const ProtobufCMessage *request,
+                   const vb_rpc_call_options_t *options, Verbund__Rpc__V1__Reply **reply_p)
+{
+    VB_ASSERT(self && reply_p);
+    *reply_p = NULL;
+    uint64_t wanted;
+    if (vb_rpc_client_send(self, method, request, options, &wanted) == -1)
+        return VB_STATUS_UNAVAILABLE;
+    for (;;) {
+        uint64_t ticket = 0;
+        vb_status_t status = VB_STATUS_UNAVAILABLE;
+        Verbund__Rpc__V1__Reply *reply = NULL;
+        /* Bounded: every call in flight ends at its deadline. */
+        if (s_receive(self, -1, &ticket, &status, &reply) != 1)
+            return VB_STATUS_UNAVAILABLE;
+        if (ticket == wanted) {
+            *reply_p = reply;
+            return status;
+        }
+        s_done_keep(self, ticket, status, reply);
+    }
+}
+
+ProtobufCMessage *
+vb_rpc_reply_unpack(const Verbund__Rpc__V1__Reply *reply, const ProtobufCMessageDescriptor *type)
+{
+    VB_ASSERT(reply && type);
+    return protobuf_c_message_unpack(type, NULL, reply->body.len, reply->body.data);
+}

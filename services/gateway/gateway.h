@@ -1,0 +1,67 @@
+/* gateway.h - the HTTP gateway's context: configuration, metrics, the token cache and the HTTP
+ * daemon, created in main.c and passed explicitly. HTTP handling is in gateway_http.c,
+ * authentication in gateway_auth.c, the route table in gateway_routes.c.
+ * Does not: own any service state; every request becomes one RPC to a service. */
+#ifndef GATEWAY_H
+#define GATEWAY_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "verbund/rpc/v1/rpc.pb-c.h"
+#include "vb/arena.h"
+#include "vb/metrics.h"
+#include "vb/rpc_client.h"
+#include "vb/status.h"
+
+typedef struct {
+    char *http_host;           /* VERBUND_HTTP_HOST: address to bind, loopback by default */
+    int64_t http_port;         /* VERBUND_HTTP_PORT */
+    char *membership_endpoint; /* VERBUND_MEMBERSHIP_ENDPOINT */
+    int64_t max_body;          /* VERBUND_HTTP_MAX_BODY: bytes; larger bodies get 413 */
+    char *log_level;           /* VERBUND_LOG_LEVEL */
+    int64_t rpc_deadline_ms;   /* VERBUND_GATEWAY_RPC_DEADLINE_MS: per request */
+    int64_t connection_limit;  /* VERBUND_HTTP_MAX_CONNECTIONS */
+} gateway_config_t;
+
+typedef struct gateway_auth gateway_auth_t;
+
+typedef struct {
+    gateway_config_t config;   /* loaded by main.c */
+    vb_metrics_t *metrics;     /* the gateway's own series, shown on /metrics */
+    gateway_auth_t *auth;      /* cache of recently verified tokens */
+    pthread_key_t client_key;  /* per-thread vb_rpc_client_t to the membership service */
+    struct MHD_Daemon *daemon; /* the HTTP server, NULL when not running */
+    int listen_fd;             /* after quiesce: the listening socket we must close; else -1 */
+    atomic_int in_flight;      /* requests received and not yet completed */
+} gateway_t;
+
+/* --- gateway_http.c --- */
+
+/* Starts the HTTP daemon on host:port (threads of its own). 0, or -1 (logged). */
+int gateway_http_start(gateway_t *self);
+
+/* Stops accepting connections, waits up to drain_ms for requests in flight, stops the daemon. */
+void gateway_http_stop(gateway_t *self, int drain_ms);
+
+/* The calling thread's RPC client (created on first use, destroyed when the thread ends), or
+ * NULL when it cannot be created. */
+vb_rpc_client_t *gateway_rpc_client(gateway_t *self);
+
+/* --- gateway_auth.c --- */
+
+gateway_auth_t *gateway_auth_new(void);
+void gateway_auth_destroy(gateway_auth_t **self_p);
+
+/* Verifies a bearer token with membership.TokenVerify (or the 5 s cache) and fills caller
+ * (strings in arena). OK, UNAUTHENTICATED (unknown, forged or expired token) or
+ * UNAVAILABLE / DEADLINE_EXCEEDED (membership did not answer). */
+vb_status_t gateway_auth_verify(gateway_t *self, vb_rpc_client_t *client, const char *token,
+                                const char *trace_id, vb_arena_t *arena,
+                                Verbund__Rpc__V1__Caller *caller);
+
+/* The caller the gateway itself uses for TokenVerify and Health. */
+void gateway_auth_self_caller(Verbund__Rpc__V1__Caller *caller);
+
+#endif

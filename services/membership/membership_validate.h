@@ -1,0 +1,65 @@
+/* membership_validate.h - input rules of the membership service as pure functions: email
+ * syntax, name lengths, ISO 639-1 languages, VAT id format, skills against the taxonomy,
+ * money and hour ranges, membership holders and the supporting minimum. Every rule that fails
+ * adds a field error with a path like "person.skills[1].code"; nothing stops at the first.
+ * Does not: check existence in the database (holders, organisations) or authorisation. */
+#ifndef MEMBERSHIP_VALIDATE_H
+#define MEMBERSHIP_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vb/assert.h"
+#include "membership_proto.h"
+#include "membership_taxonomy.h"
+
+#define MEMBERSHIP_MAX_FIELD_ERRORS 32
+#define MEMBERSHIP_NAME_MAX 200 /* characters (code points) of names and short texts */
+#define MEMBERSHIP_EMAIL_MAX 254
+#define MEMBERSHIP_MAX_LIST_ITEMS 50 /* languages, interests, regions */
+#define MEMBERSHIP_MAX_SKILLS 100
+#define MEMBERSHIP_SKILL_LEVEL_MAX 5
+#define MEMBERSHIP_HOURS_PER_MONTH_MAX 744 /* 31 days * 24 hours */
+
+typedef struct {
+    char field[128];   /* "person.skills[1].code" */
+    char message[160]; /* "is not in the competence taxonomy" */
+} membership_field_error_t;
+
+typedef struct {
+    membership_field_error_t items[MEMBERSHIP_MAX_FIELD_ERRORS];
+    int count; /* may exceed MEMBERSHIP_MAX_FIELD_ERRORS; only the first are kept */
+} membership_errors_t;
+
+/* Adds one field error (printf-style message). */
+void membership_errors_add(membership_errors_t *errors, const char *field, const char *fmt, ...)
+    VB_PRINTF(3, 4);
+
+/* Single rules. */
+bool membership_validate_email(const char *email);
+bool membership_validate_language(const char *code); /* ISO 639-1, lower case */
+bool membership_validate_vat_id(const char *vat_id); /* "" is valid (none) */
+bool membership_validate_utf8(const char *s);
+size_t membership_utf8_length(const char *s); /* code points of valid UTF-8 */
+
+/* Whole messages; prefix is the path of the message ("person", "profile"). */
+void membership_validate_person(const membership_person_t *person,
+                                const membership_taxonomy_t *taxonomy, const char *prefix,
+                                membership_errors_t *errors);
+void membership_validate_organization(const membership_organization_t *organization,
+                                      const char *prefix, membership_errors_t *errors);
+void membership_validate_membership(const membership_record_t *membership,
+                                    int64_t minimum_supporting_cents, const char *prefix,
+                                    membership_errors_t *errors);
+void membership_validate_expert_profile(const membership_expert_profile_t *profile,
+                                        const membership_taxonomy_t *taxonomy, const char *prefix,
+                                        membership_errors_t *errors);
+
+/* Lower-case enum names ("supporting", "education_provider"); NULL when unknown/unspecified. */
+const char *membership_type_name(membership_type_t type);
+int membership_type_parse(const char *name, membership_type_t *type);
+const char *membership_kind_name(membership_kind_t kind);
+int membership_kind_parse(const char *name, membership_kind_t *kind);
+
+#endif

@@ -1,1 +1,0 @@
-int vb_test_support_placeholder;

@@ -1,0 +1,175 @@
+/* test_ids.c - unit tests of vb/ids.h: UUIDv7 format, version and variant, ordering across
+ * a burst and across threads, uniqueness, validation. Does not: test entropy quality. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+
+#include <cmocka.h>
+
+#include "vb/clock.h"
+#include "vb/ids.h"
+
+#define BURST 10000
+
+/* Usage: a fresh, valid, time-ordered id for every new row. */
+static void
+test_ids_usage_example(void **state)
+{
+    (void) state;
+    char id[VB_UUID_STRING_SIZE];
+    vb_uuid7(id);
+    assert_true(vb_uuid_valid(id));
+    assert_int_equal(strlen(id), 36);
+}
+
+static int
+s_hex(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1; /* includes upper case: output must be lower case */
+}
+
+static void
+test_ids_format_version_variant_time(void **state)
+{
+    (void) state;
+    for (int round = 0; round < 100; round++) {
+        int64_t before = vb_clock_now_ms();
+        char id[VB_UUID_STRING_SIZE];
+        vb_uuid7(id);
+        int64_t after = vb_clock_now_ms();
+
+        for (int i = 0; i < 36; i++) {
+            if (i == 8 || i == 13 || i == 18 || i == 23)
+                assert_int_equal(id[i], '-');
+            else
+                assert_true(s_hex(id[i]) >= 0);
+        }
+        assert_int_equal(id[14], '7');                      /* version nibble */
+        assert_int_equal(s_hex(id[19]) & 0xC, 0x8);         /* variant 10xx */
+        /* The first 48 bits are the creation millisecond. */
+        int64_t ms = 0;
+        for (int i = 0; i < 13; i++) {
+            if (i == 8)
+                continue;
+            ms = ms * 16 + s_hex(id[i]);
+        }
+        assert_true(ms >= before);
+        assert_true(ms <= after + 1); /* +1: a burst may borrow the next millisecond */
+    }
+}
+
+static int
+s_compare(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+static void
+test_ids_ordered_and_unique(void **state)
+{
+    (void) state;
+    char (*ids)[VB_UUID_STRING_SIZE] = malloc(BURST * sizeof(*ids));
+    assert_non_null(ids);
+    for (int i = 0; i < BURST; i++)
+        vb_uuid7(ids[i]);
+    /* Generated in order means sorted as strings (many share a millisecond). */
+    for (int i = 1; i < BURST; i++) {
+        if (strcmp(ids[i - 1], ids[i]) >= 0)
+            fail_msg("id %d (%s) is not above id %d (%s)", i, ids[i], i - 1, ids[i - 1]);
+    }
+    qsort(ids, BURST, sizeof(*ids), s_compare);
+    for (int i = 1; i < BURST; i++)
+        assert_string_not_equal(ids[i - 1], ids[i]);
+    free(ids);
+}
+
+#define THREADS 4
+#define PER_THREAD 2500
+
+typedef struct {
+    char ids[PER_THREAD][VB_UUID_STRING_SIZE];
+} thread_ids_t;
+
+static void *
+s_generate(void *arg)
+{
+    thread_ids_t *out = arg;
+    for (int i = 0; i < PER_THREAD; i++)
+        vb_uuid7(out->ids[i]);
+    return NULL;
+}
+
+static void
+test_ids_threads_unique_and_ordered_each(void **state)
+{
+    (void) state;
+    thread_ids_t *per_thread = calloc(THREADS, sizeof(*per_thread));
+    assert_non_null(per_thread);
+    pthread_t threads[THREADS];
+    for (int t = 0; t < THREADS; t++)
+        assert_int_equal(pthread_create(&threads[t], NULL, s_generate, &per_thread[t]), 0);
+    for (int t = 0; t < THREADS; t++)
+        assert_int_equal(pthread_join(threads[t], NULL), 0);
+
+    char (*all)[VB_UUID_STRING_SIZE] = malloc(THREADS * PER_THREAD * sizeof(*all));
+    assert_non_null(all);
+    for (int t = 0; t < THREADS; t++) {
+        for (int i = 0; i < PER_THREAD; i++) {
+            if (i > 0)
+                assert_true(strcmp(per_thread[t].ids[i - 1], per_thread[t].ids[i]) < 0);
+            memcpy(all[t * PER_THREAD + i], per_thread[t].ids[i], VB_UUID_STRING_SIZE);
+        }
+    }
+    qsort(all, THREADS * PER_THREAD, sizeof(*all), s_compare);
+    for (int i = 1; i < THREADS * PER_THREAD; i++)
+        assert_string_not_equal(all[i - 1], all[i]);
+    free(all);
+    free(per_thread);
+}
+
+static void
+test_ids_valid(void **state)
+{
+    (void) state;
+    static const struct {
+        const char *text;
+        bool valid;
+    } cases[] = {
+        {"01890a5d-ac96-774b-bcce-b302099a8057", true},
+        {"01890A5D-AC96-774B-BCCE-B302099A8057", true},  /* either case */
+        {"123e4567-e89b-12d3-a456-426614174000", true},  /* any version */
+        {"", false},
+        {"01890a5d-ac96-774b-bcce-b302099a805", false},   /* short */
+        {"01890a5d-ac96-774b-bcce-b302099a80577", false}, /* long */
+        {"01890a5dac96-774b-bcce-b302099a8057-", false},  /* hyphen misplaced */
+        {"01890a5d-ac96-774b-bcce-b302099a805g", false},  /* not hex */
+        {"{1890a5d-ac96-774b-bcce-b302099a8057", false},
+        {"01890a5d-ac96-774b-bcce-b302099a80 7", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (vb_uuid_valid(cases[i].text) != cases[i].valid)
+            fail_msg("vb_uuid_valid(\"%s\") should be %d", cases[i].text, cases[i].valid);
+    }
+    assert_false(vb_uuid_valid(NULL));
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ids_usage_example),
+        cmocka_unit_test(test_ids_format_version_variant_time),
+        cmocka_unit_test(test_ids_ordered_and_unique),
+        cmocka_unit_test(test_ids_threads_unique_and_ordered_each),
+        cmocka_unit_test(test_ids_valid),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
