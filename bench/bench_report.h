@@ -1,7 +1,7 @@
 /* bench_report.h - timing and the one-line result format every verbund benchmark prints:
  *   bench <name>: verbund <rate> <unit>, reference (<what>) <rate> <unit>, ratio <r> (goal >= <g>)
- * Benchmarks interleave their runs with the reference's and keep the best of each, because the
- * machines they run on are noisy. Does not: decide pass/fail for CI (benchmarks are not tests). */
+ * Benchmarks interleave their runs with the reference's and report the median of each, because
+ * the machines they run on are noisy. Does not: decide pass/fail for CI (benchmarks are not tests). */
 #ifndef BENCH_REPORT_H
 #define BENCH_REPORT_H
 
@@ -14,6 +14,21 @@ bench_now_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* The median of count rates (sorts the array in place). Benchmarks report medians of
+ * interleaved rounds: the best round of a noisy 2-core machine mostly measures luck in where
+ * the scheduler put the threads. */
+static inline double
+bench_median(double *rates, int count)
+{
+    for (int i = 1; i < count; i++)
+        for (int j = i; j > 0 && rates[j - 1] > rates[j]; j--) {
+            double swap = rates[j];
+            rates[j] = rates[j - 1];
+            rates[j - 1] = swap;
+        }
+    return count % 2 ? rates[count / 2] : (rates[count / 2 - 1] + rates[count / 2]) / 2;
 }
 
 /* Prints the result line; goal <= 0 means "report only". Returns the ratio. */

@@ -32,12 +32,30 @@ s_sodium_init(void)
     VB_ASSERT(rc >= 0);
 }
 
+/* Random bytes from a per-thread pool refilled 512 bytes at a time: one getrandom(2) per id
+ * cost more than the rest of an RPC round trip. */
+static __thread unsigned char s_pool[512];
+static __thread size_t s_pool_used = sizeof(s_pool);
+
+static void
+s_random_bytes(void *out, size_t size)
+{
+    VB_ASSERT(size <= sizeof(s_pool));
+    if (s_pool_used + size > sizeof(s_pool)) {
+        randombytes_buf(s_pool, sizeof(s_pool));
+        s_pool_used = 0;
+    }
+    memcpy(out, s_pool + s_pool_used, size);
+    sodium_memzero(s_pool + s_pool_used, size);
+    s_pool_used += size;
+}
+
 /* Fresh random bits for a new millisecond. */
 static void
 s_randomize(uint32_t *rand_a, uint64_t *rand_b)
 {
     uint64_t bits[2];
-    randombytes_buf(bits, sizeof(bits));
+    s_random_bytes(bits, sizeof(bits));
     *rand_a = (uint32_t) bits[0] & RAND_A_MASK;
     *rand_b = bits[1] & (RAND_B_LIMIT - 1);
 }
@@ -59,7 +77,9 @@ vb_uuid7(char out[VB_UUID_STRING_SIZE])
         /* Same millisecond (or the clock stepped back): stay on the last millisecond and add a
          * random positive step to the 74 bits, so ids stay ordered and hard to guess. */
         now_ms = s_last_ms;
-        uint64_t step = (uint64_t) randombytes_uniform(UINT32_MAX) + 1;
+        uint32_t random_step;
+        s_random_bytes(&random_step, sizeof(random_step));
+        uint64_t step = (uint64_t) random_step + 1;
         rand_a = s_last_rand_a;
         rand_b = s_last_rand_b + step;
         if (rand_b >= RAND_B_LIMIT) {

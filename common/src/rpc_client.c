@@ -219,7 +219,6 @@ vb_rpc_client_send(vb_rpc_client_t *self, const char *method, const ProtobufCMes
     s_call_t call = {0};
     vb_uuid7(call.request_id);
     call.hash = s_hash(call.request_id);
-    char trace_id[VB_UUID_STRING_SIZE];
     char idempotency_key[VB_UUID_STRING_SIZE];
 
     Verbund__Rpc__V1__Envelope envelope = VERBUND__RPC__V1__ENVELOPE__INIT;
@@ -230,8 +229,9 @@ vb_rpc_client_send(vb_rpc_client_t *self, const char *method, const ProtobufCMes
     if (options->trace_id) {
         envelope.trace_id = (char *)options->trace_id;
     } else {
-        vb_uuid7(trace_id);
-        envelope.trace_id = trace_id;
+        /* A call that starts a trace uses its request id as the trace id: one id fewer to
+         * generate and send per call, and still unique. */
+        envelope.trace_id = call.request_id;
     }
     if (options->idempotency_key) {
         envelope.idempotency_key = (char *)options->idempotency_key;

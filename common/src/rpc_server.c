@@ -282,6 +282,7 @@ s_request_decode(vb_rpc_server_t *self, s_request_t *request, zmq_msg_t *frame,
         return;
     }
     request->method = method;
+    call->method_flags = method->flags;
     call->request = protobuf_c_message_unpack(method->request_type, allocator, envelope->body.len,
                                               envelope->body.data);
     if (!call->request) {

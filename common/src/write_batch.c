@@ -185,7 +185,8 @@ s_call_begin(void *context, vb_rpc_call_t *call)
         call->message = "database unavailable";
         return VB_RPC_REPLIED;
     }
-    if (!*key) {
+    /* A reply holding a secret is never stored, so its key is not looked up either. */
+    if (!*key || (call->method_flags & VB_RPC_SECRET_REPLY)) {
         self->call_active = true;
         return VB_RPC_RUN_HANDLER;
     }

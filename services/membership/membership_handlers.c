@@ -1106,7 +1106,8 @@ static const vb_rpc_method_t s_methods[] = {
     S_METHOD("MembershipTransition", membership_transition_request,
              membership_handle_membership_transition, VB_RPC_WRITE),
     S_METHOD("TaxonomyGet", taxonomy_get_request, membership_handle_taxonomy_get, 0),
-    S_METHOD("TokenCreate", token_create_request, membership_handle_token_create, VB_RPC_WRITE),
+    S_METHOD("TokenCreate", token_create_request, membership_handle_token_create,
+             VB_RPC_WRITE | VB_RPC_SECRET_REPLY),
     S_METHOD("TokenVerify", token_verify_request, membership_handle_token_verify, 0),
     S_METHOD("Health", health_request, membership_handle_health, 0),
 };

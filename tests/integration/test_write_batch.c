@@ -366,6 +366,32 @@ test_server_errors_are_not_stored(void **state)
     vb_arena_destroy(&arena);
 }
 
+static void
+test_secret_replies_are_never_stored(void **state)
+{
+    s_fixture_t *fixture = *state;
+    vb_arena_t *arena = vb_arena_new();
+    s_request_t request;
+    s_request_init(&request, arena, "admin-1", "key-secret", "test.TokenCreate", "token-1");
+    request.call.method_flags = VB_RPC_WRITE | VB_RPC_SECRET_REPLY;
+    assert_int_equal(s_pass(fixture, &request, 1), 0);
+    assert_int_equal(request.call.status, VB_STATUS_CREATED);
+    int64_t stored = -1;
+    const char *params[] = {"key-secret"};
+    assert_db_ok(fixture->db, vb_db_exec(fixture->db, "SELECT 1 FROM idempotency WHERE key = $1",
+                                         params, 1, NULL, NULL, &stored));
+    assert_int_equal(stored, 0);
+    /* A repeat runs the handler again instead of handing out the stored secret. */
+    int runs = fixture->handler_runs;
+    s_request_init(&request, arena, "admin-1", "key-secret", "test.TokenCreate", "token-2");
+    request.call.method_flags = VB_RPC_WRITE | VB_RPC_SECRET_REPLY;
+    assert_int_equal(s_pass(fixture, &request, 1), 0);
+    assert_int_equal(request.begun, VB_RPC_RUN_HANDLER);
+    assert_int_equal(fixture->handler_runs, runs + 1);
+    assert_int_equal(s_items(fixture, "token-2"), 1);
+    vb_arena_destroy(&arena);
+}
+
 static int
 s_read_int(void *arg, const vb_db_row_t *row)
 {
@@ -460,6 +486,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_lost_commit_is_reported_and_nothing_applied,
                                         s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_expire_removes_old_keys, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_secret_replies_are_never_stored, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

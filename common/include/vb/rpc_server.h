@@ -38,6 +38,7 @@ typedef struct {
     Verbund__Rpc__V1__FieldError **field_errors; /* arena array */
     size_t field_error_count;
     bool in_batch;                              /* running inside the batch transaction */
+    unsigned method_flags;                      /* the method table row's flags (VB_RPC_*) */
 } vb_rpc_call_t;
 
 /* A handler: returns OK/CREATED with call->reply set, or an error status (use vb_rpc_fail). */
@@ -45,6 +46,8 @@ typedef vb_status_t (*vb_rpc_handler_fn)(void *context, vb_rpc_call_t *call);
 
 enum {
     VB_RPC_WRITE = 1 << 0, /* changes state: runs in the batch transaction, idempotency applies */
+    VB_RPC_SECRET_REPLY = 1 << 1, /* the reply holds a secret (a new token): it is never stored
+                                     for idempotent replay, so a repeated key runs again */
 };
 
 /* One row of a service's dispatch table. */

@@ -11,7 +11,8 @@
  *       created_at timestamptz NOT NULL DEFAULT now(),
  *       PRIMARY KEY (caller_id, key));
  *
- * Keys are kept 24 hours (vb_write_batch_expire removes older ones). */
+ * Keys are kept 24 hours (vb_write_batch_expire removes older ones). Methods flagged
+ * VB_RPC_SECRET_REPLY (token creation) ignore the key: their reply is never stored. */
 #ifndef VB_WRITE_BATCH_H
 #define VB_WRITE_BATCH_H
 
