@@ -272,7 +272,7 @@ vb_rpc_client_send(vb_rpc_client_t *self, const char *method, const ProtobufCMes
 static vb_status_t
 s_status_from_wire(int status)
 {
-    return status >= VB_STATUS_OK && status <= VB_STATUS_UNKNOWN_METHOD ? (vb_status_t)status
+    return status >= VB_STATUS_OK && status <= VB_STATUS_LAST ? (vb_status_t)status
                                                                         : VB_STATUS_INTERNAL;
 }
 

@@ -355,7 +355,7 @@ s_deadline_passed(const vb_rpc_call_t *call)
 static vb_status_t
 s_status_checked(vb_status_t status)
 {
-    return status >= VB_STATUS_OK && status <= VB_STATUS_UNKNOWN_METHOD ? status
+    return status >= VB_STATUS_OK && status <= VB_STATUS_LAST ? status
                                                                         : VB_STATUS_INTERNAL;
 }
 

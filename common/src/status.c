@@ -23,6 +23,7 @@ static const status_row_t s_rows[] = {
     [VB_STATUS_UNAVAILABLE] = {503, "unavailable", "Service Unavailable"},
     [VB_STATUS_DEADLINE_EXCEEDED] = {504, "deadline_exceeded", "Gateway Timeout"},
     [VB_STATUS_UNKNOWN_METHOD] = {404, "unknown_method", "Not Found"},
+    [VB_STATUS_SNAPSHOT_REQUIRED] = {410, "snapshot_required", "Gone"},
 };
 
 static const status_row_t *

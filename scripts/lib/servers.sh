@@ -66,6 +66,38 @@ vb_wait_pid_gone() {
     return 0
 }
 
+# PostgreSQL runs as the user "postgres" when we are root. If that user cannot enter the
+# directory that holds DATA_DIR (a checkout below /root, or in a `mktemp -d` directory), the data
+# lives in a directory of its own under /var/tmp and DATA_DIR becomes a symbolic link to it.
+vb_pg_relocate_if_unreachable() {
+    local data_dir=$1 parent target
+    [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1 || return 0
+    [ -L "$data_dir" ] && return 0
+    parent=$(dirname "$(realpath -m "$data_dir")")
+    mkdir -p "$parent" || return 1
+    runuser -u postgres -- test -x "$parent" && return 0
+    if [ -d "$data_dir" ] && [ -n "$(ls -A "$data_dir")" ]; then
+        return 0 # existing data stays where it is; vb_pg_start explains what is wrong
+    fi
+    rmdir "$data_dir" 2>/dev/null
+    target=$(mktemp -d /var/tmp/verbund-pg.XXXXXX) || return 1
+    chmod 755 "$target"
+    ln -s "$target/data" "$data_dir" || return 1
+    echo "servers.sh: user postgres cannot enter $parent; PostgreSQL data is in $target" >&2
+}
+
+# Removes DATA_DIR, and the directory under /var/tmp it points to when it was relocated.
+vb_pg_remove() {
+    local data_dir=$1 target
+    if [ -L "$data_dir" ]; then
+        target=$(dirname "$(readlink "$data_dir")")
+        case "$target" in /var/tmp/verbund-pg.*) rm -rf "$target" ;; esac
+        rm -f "$data_dir"
+    else
+        rm -rf "$data_dir"
+    fi
+}
+
 vb_pg_start() {
     local data_dir=$1 port=$2 bindir run_dir
     if [ -z "$data_dir" ] || [ -z "$port" ]; then
@@ -73,6 +105,7 @@ vb_pg_start() {
         return 2
     fi
     bindir=$(vb_pg_bindir) || return 1
+    vb_pg_relocate_if_unreachable "$data_dir" || return 1
     data_dir=$(realpath -m "$data_dir")
     run_dir=$(dirname "$data_dir")/run
     mkdir -p "$data_dir" "$run_dir" || return 1
@@ -133,6 +166,7 @@ vb_pg_stop() {
     local data_dir=$1 bindir pid
     pid=$(vb_pg_pid "$data_dir")
     [ -n "$pid" ] || return 0
+    data_dir=$(realpath -m "$data_dir") # a relocated directory is reached through its link
     bindir=$(vb_pg_bindir) || return 1
     if ! vb_pg_as_owner "$bindir/pg_ctl" -D "$data_dir" -m fast -w -t 30 stop >/dev/null; then
         kill -TERM "$pid" 2>/dev/null

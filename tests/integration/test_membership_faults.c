@@ -29,7 +29,7 @@ typedef Verbund__Rpc__V1__Caller caller_t;
 static const char *s_endpoint;
 static char s_tag[16];
 static caller_t s_admin = {PROTOBUF_C_MESSAGE_INIT(&verbund__rpc__v1__caller__descriptor),
-                           (char *)"faults-admin", VERBUND__RPC__V1__ROLE__ROLE_ADMIN, (char *)""};
+                           (char *)"faults-admin", VERBUND__RPC__V1__ROLE__ROLE_ADMIN, (char *)"", 0, NULL};
 
 static int64_t
 s_now_ms(void)

@@ -32,9 +32,9 @@ static size_t s_kept_count;
 static char s_tag[16]; /* unique per run: keeps emails and names apart */
 
 static caller_t s_admin = {PROTOBUF_C_MESSAGE_INIT(&verbund__rpc__v1__caller__descriptor),
-                           (char *)"test-admin", VERBUND__RPC__V1__ROLE__ROLE_ADMIN, (char *)""};
+                           (char *)"test-admin", VERBUND__RPC__V1__ROLE__ROLE_ADMIN, (char *)"", 0, NULL};
 static caller_t s_staff = {PROTOBUF_C_MESSAGE_INIT(&verbund__rpc__v1__caller__descriptor),
-                           (char *)"test-staff", VERBUND__RPC__V1__ROLE__ROLE_STAFF, (char *)""};
+                           (char *)"test-staff", VERBUND__RPC__V1__ROLE__ROLE_STAFF, (char *)"", 0, NULL};
 
 /* ---- helpers ---- */
 

@@ -178,7 +178,8 @@ cmd_start() {
     DIR=$(cd "$DIR" && pwd)
     stop_all
     # A fresh node every time: only the files this script creates are removed.
-    rm -rf "$DIR/pg" "$DIR/run"
+    vb_pg_remove "$DIR/pg"
+    rm -rf "$DIR/run"
     rm -f "$DIR"/*.log "$DIR"/*.pid "$DIR/env" "$DIR/admin.token"
 
     pick_port pg_port
@@ -237,6 +238,8 @@ case "$COMMAND" in
     stop)
         [ -d "$DIR" ] || exit 0
         stop_all
+        # Relocated PostgreSQL data (see vb_pg_relocate_if_unreachable) must not pile up.
+        [ -L "$DIR/pg" ] && vb_pg_remove "$DIR/pg"
         echo "node.sh: node in $DIR stopped"
         ;;
     restart-service)

@@ -43,6 +43,7 @@ static const struct {
     {VB_STATUS_UNAVAILABLE, 503, "unavailable", "Service Unavailable", 0},
     {VB_STATUS_DEADLINE_EXCEEDED, 504, "deadline_exceeded", "Gateway Timeout", 0},
     {VB_STATUS_UNKNOWN_METHOD, 404, "unknown_method", "Not Found", 0},
+    {VB_STATUS_SNAPSHOT_REQUIRED, 410, "snapshot_required", "Gone", 0},
 };
 
 static void
@@ -62,7 +63,7 @@ static void
 test_status_out_of_range_is_internal(void **state)
 {
     (void) state;
-    static const int values[] = {0, -1, 14, 1000};
+    static const int values[] = {0, -1, 15, 1000};
     for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
         vb_status_t status = (vb_status_t) values[i];
         assert_int_equal(vb_status_http(status), 500);

@@ -18,7 +18,11 @@ typedef enum {
     VB_STATUS_UNAVAILABLE = 11,      /* 503 dependency down; safe to retry */
     VB_STATUS_DEADLINE_EXCEEDED = 12, /* 504 */
     VB_STATUS_UNKNOWN_METHOD = 13,   /* 404 over HTTP */
+    VB_STATUS_SNAPSHOT_REQUIRED = 14, /* 410 stream position older than the retention */
 } vb_status_t;
+
+/* The highest value; statuses from the wire above it are treated as INTERNAL. */
+#define VB_STATUS_LAST VB_STATUS_SNAPSHOT_REQUIRED
 
 /* True for OK and CREATED. */
 static inline int

@@ -1,0 +1,177 @@
+/* bench_node.h - a throw-away verbund node for one benchmark run: starts it with
+ * tests/support/node.sh in a fresh temporary directory, loads DIR/env into the environment,
+ * restarts a service, and stops everything at exit (normal exit, exit() on failure, SIGINT or
+ * SIGTERM). Also the PersonCreate request every create benchmark sends.
+ * Does not: build anything (VB_SOURCE_DIR / VB_BINARY_DIR come from bench/CMakeLists.txt). */
+#ifndef BENCH_NODE_H
+#define BENCH_NODE_H
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "verbund/membership/v1/membership.pb-c.h"
+#include "verbund/rpc/v1/rpc.pb-c.h"
+
+#ifndef VB_SOURCE_DIR
+#error "bench/CMakeLists.txt defines VB_SOURCE_DIR"
+#endif
+#ifndef VB_BINARY_DIR
+#error "bench/CMakeLists.txt defines VB_BINARY_DIR"
+#endif
+
+static char s_node_dir[256];
+static int s_node_running;
+
+static inline int
+bench_node_script(const char *command, const char *name)
+{
+    char line[1024];
+    snprintf(line, sizeof line, "'%s/tests/support/node.sh' %s '%s' '%s' %s >'%s/bench-node.out' 2>&1",
+             VB_SOURCE_DIR, command, s_node_dir, VB_BINARY_DIR, name ? name : "", s_node_dir);
+    int rc = system(line);
+    if (rc != 0) {
+        fprintf(stderr, "bench: node.sh %s %s failed (see %s/bench-node.out and the logs there)\n",
+                command, name ? name : "", s_node_dir);
+        return -1;
+    }
+    return 0;
+}
+
+static inline void
+bench_node_stop(void)
+{
+    if (!s_node_running)
+        return;
+    s_node_running = 0;
+    bench_node_script("stop", NULL);
+    char line[512];
+    snprintf(line, sizeof line, "rm -rf '%s'", s_node_dir);
+    if (system(line) != 0)
+        fprintf(stderr, "bench: could not remove %s\n", s_node_dir);
+}
+
+static inline void
+bench_node_on_signal(int signal_number)
+{
+    (void) signal_number;
+    exit(130); /* runs bench_node_stop through atexit */
+}
+
+/* Loads DIR/env into the environment (KEY=VALUE lines). */
+static inline int
+bench_node_load_env(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/env", s_node_dir);
+    FILE *file = fopen(path, "r");
+    if (!file)
+        return -1;
+    char line[1024];
+    while (fgets(line, sizeof line, file)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        char *equals = strchr(line, '=');
+        if (!equals)
+            continue;
+        *equals = '\0';
+        setenv(line, equals + 1, 1);
+    }
+    fclose(file);
+    return 0;
+}
+
+/* Starts a fresh node (PostgreSQL, Redis, membership, gateway); exits the program on failure. */
+static inline void
+bench_node_start(void)
+{
+    snprintf(s_node_dir, sizeof s_node_dir, "/tmp/verbund-bench-XXXXXX");
+    if (!mkdtemp(s_node_dir)) {
+        perror("bench: mkdtemp");
+        exit(1);
+    }
+    s_node_running = 1;
+    atexit(bench_node_stop);
+    signal(SIGINT, bench_node_on_signal);
+    signal(SIGTERM, bench_node_on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    if (bench_node_script("start", NULL) != 0 || bench_node_load_env() != 0)
+        exit(1);
+}
+
+/* Restarts a service (membership or gateway) with the current environment. */
+static inline void
+bench_node_restart(const char *name)
+{
+    if (bench_node_script("restart-service", name) != 0)
+        exit(1);
+}
+
+static inline const Verbund__Rpc__V1__Caller *
+bench_admin_caller(void)
+{
+    static Verbund__Rpc__V1__Caller caller = VERBUND__RPC__V1__CALLER__INIT;
+    caller.id = (char *) "bench-admin";
+    caller.role = VERBUND__RPC__V1__ROLE__ROLE_ADMIN;
+    return &caller;
+}
+
+/* A person the size of a typical member record; email unique per (run, counter). */
+typedef struct {
+    char name[64];
+    char email[96];
+    Verbund__Membership__V1__Skill skill;
+    Verbund__Membership__V1__Skill *skills[1];
+    char *languages[2];
+    char *interests[2];
+    Verbund__Membership__V1__Consents consents;
+    Verbund__Membership__V1__Person person;
+    Verbund__Membership__V1__PersonCreateRequest request;
+} bench_person_t;
+
+static inline void
+bench_person_fill(bench_person_t *p, const char *run_id, long counter)
+{
+    Verbund__Membership__V1__Skill skill = VERBUND__MEMBERSHIP__V1__SKILL__INIT;
+    Verbund__Membership__V1__Consents consents = VERBUND__MEMBERSHIP__V1__CONSENTS__INIT;
+    Verbund__Membership__V1__Person person = VERBUND__MEMBERSHIP__V1__PERSON__INIT;
+    Verbund__Membership__V1__PersonCreateRequest request =
+        VERBUND__MEMBERSHIP__V1__PERSON_CREATE_REQUEST__INIT;
+    snprintf(p->name, sizeof p->name, "Bench Person %ld", counter);
+    snprintf(p->email, sizeof p->email, "b%s.%ld@example.org", run_id, counter);
+    p->skill = skill;
+    p->skill.code = (char *) "fs.collaboration";
+    p->skill.level = 3;
+    p->skills[0] = &p->skill;
+    p->languages[0] = (char *) "de";
+    p->languages[1] = (char *) "en";
+    p->interests[0] = (char *) "digital education";
+    p->interests[1] = (char *) "open source";
+    p->consents = consents;
+    p->consents.visible_in_network = 1;
+    p->person = person;
+    p->person.name = p->name;
+    p->person.email = p->email;
+    p->person.region = (char *) "NRW";
+    p->person.sector = (char *) "education";
+    p->person.n_languages = 2;
+    p->person.languages = p->languages;
+    p->person.n_skills = 1;
+    p->person.skills = p->skills;
+    p->person.n_interests = 2;
+    p->person.interests = p->interests;
+    p->person.consents = &p->consents;
+    p->request = request;
+    p->request.person = &p->person;
+}
+
+/* A run id that keeps emails unique across runs against the same database. */
+static inline void
+bench_run_id(char *out, size_t size)
+{
+    snprintf(out, size, "%lx%x", (unsigned long) time(NULL), (unsigned) getpid());
+}
+
+#endif
