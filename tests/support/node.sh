@@ -42,11 +42,16 @@ port_in_use() {
 }
 
 PICKED_PORTS=" "
-# Sets the variable named $1 to a free loopback port not handed out before in this run.
+# Sets the variable named $1 to a free loopback port not handed out before in this run. Ports
+# come from below the kernel's ephemeral range (ip_local_port_range), so a port picked here
+# cannot be taken by an outgoing connection or a test binding port 0 before the service binds.
 pick_port() {
-    local port tries
+    local port tries low=32768 range
+    read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+    range=$((low - 20000))
+    [ "$range" -ge 1000 ] || die "ip_local_port_range starts below 21000; cannot pick ports"
     for ((tries = 0; tries < 200; tries++)); do
-        port=$((20000 + RANDOM % 30000))
+        port=$((20000 + RANDOM % range))
         case "$PICKED_PORTS" in
             *" $port "*) continue ;;
         esac
