@@ -24,6 +24,8 @@
 #define S_DEFAULT_CONNECT_TIMEOUT_MS 30000
 /* A reconnect inside a request must not hold the loop for long. */
 #define S_RECONNECT_ATTEMPT_MS 100
+/* Commands queued in a pipelined transaction before a round trip is forced. */
+#define S_QUEUE_MAX 256
 
 struct vb_db {
     PGconn *conn;                  /* NULL while disconnected */
@@ -38,6 +40,9 @@ struct vb_db {
     int connect_timeout_ms;        /* total budget of vb_db_new */
     int backoff_ms;                /* delay before the next reconnect attempt */
     int64_t next_attempt_us;       /* monotonic; no reconnect before this */
+    bool pipelined;                /* vb_db_begin_pipelined: libpq pipeline mode is on */
+    vb_status_t *queued[S_QUEUE_MAX]; /* per queued command: where its outcome goes (or NULL) */
+    int queued_count;              /* commands sent but not read yet */
     char error[512];               /* last error message, "" when none */
     char sqlstate[6];              /* last SQLSTATE, "" when none */
 };
@@ -158,6 +163,7 @@ s_fail_result(vb_db_t *self, const PGresult *result)
         vb_log_warn("database connection lost: %s", self->error);
         PQfinish(self->conn);
         self->conn = NULL;
+        self->pipelined = false;
         if (self->in_transaction)
             self->transaction_lost = true;
         /* The first reconnect happens on the next call; later ones back off. */
@@ -327,6 +333,7 @@ s_ensure_connected(vb_db_t *self)
     if (self->conn) {
         PQfinish(self->conn);
         self->conn = NULL;
+        self->pipelined = false;
         if (self->in_transaction)
             self->transaction_lost = true;
     }
@@ -516,6 +523,201 @@ s_consume(vb_db_t *self, PGresult *result, vb_db_row_fn on_row, void *arg, int64
     return status;
 }
 
+/* ---- pipelined transactions (libpq pipeline mode) ----
+ * Inside vb_db_begin_pipelined's transaction, BEGIN, savepoint commands and vb_db_send are only
+ * queued; a statement whose result is needed (vb_db_run, vb_db_exec, vb_db_flush, the COMMIT)
+ * sends a sync after itself and reads every queued outcome, so one round trip carries them all.
+ * The server skips what follows a failed command up to the sync (PGRES_PIPELINE_ABORTED); the
+ * sync does not end the explicit transaction, which stays open in the failed state until a
+ * ROLLBACK TO SAVEPOINT or ROLLBACK. */
+
+/* Every queued command gets status: the connection went away before they were read. */
+static void
+s_queue_fail_all(vb_db_t *self, vb_status_t status)
+{
+    for (int i = 0; i < self->queued_count; i++)
+        if (self->queued[i])
+            *self->queued[i] = status;
+    self->queued_count = 0;
+}
+
+/* A PQsend* or PQpipelineSync call failed: usually the connection is gone. */
+static vb_status_t
+s_send_failed(vb_db_t *self)
+{
+    vb_status_t status = s_fail_result(self, NULL);
+    if (!self->conn)
+        s_queue_fail_all(self, VB_STATUS_UNAVAILABLE);
+    return status;
+}
+
+/* Sends a sync and reads the outcome of every queued command in order (each into its result
+ * slot). The last command's PGresult goes to *last when it ran (the caller clears it);
+ * *last_aborted tells whether the server skipped it after an earlier failure. Returns the
+ * status of the first command that failed (self->error describes it), or OK. */
+static vb_status_t
+s_drain(vb_db_t *self, PGresult **last, bool *last_aborted)
+{
+    if (last)
+        *last = NULL;
+    if (last_aborted)
+        *last_aborted = false;
+    if (PQpipelineSync(self->conn) != 1)
+        return s_send_failed(self);
+    vb_status_t first_failure = VB_STATUS_OK;
+    int count = self->queued_count;
+    for (int i = 0; i < count; i++) {
+        PGresult *result = PQgetResult(self->conn);
+        ExecStatusType state = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+        vb_status_t status = VB_STATUS_OK;
+        if (state == PGRES_PIPELINE_ABORTED) {
+            status = first_failure != VB_STATUS_OK ? first_failure : VB_STATUS_INTERNAL;
+            if (last_aborted && i == count - 1)
+                *last_aborted = true;
+        } else if (state != PGRES_COMMAND_OK && state != PGRES_TUPLES_OK) {
+            status = s_fail_result(self, result);
+            if (!self->conn) {
+                /* Connection lost: this and everything after it never ran (or is unknown). */
+                PQclear(result);
+                for (int j = i; j < count; j++)
+                    if (self->queued[j])
+                        *self->queued[j] = VB_STATUS_UNAVAILABLE;
+                self->queued_count = 0;
+                return VB_STATUS_UNAVAILABLE;
+            }
+        }
+        if (self->queued[i])
+            *self->queued[i] = status;
+        if (status != VB_STATUS_OK && first_failure == VB_STATUS_OK)
+            first_failure = status;
+        if (last && i == count - 1 && result && state != PGRES_PIPELINE_ABORTED)
+            *last = result;
+        else
+            PQclear(result);
+        if (result) {
+            PGresult *extra;
+            while ((extra = PQgetResult(self->conn)))
+                PQclear(extra); /* up to the NULL that ends this command */
+        }
+    }
+    self->queued_count = 0;
+    PGresult *sync = PQgetResult(self->conn);
+    if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) {
+        /* Out of step with the server: only a new connection is safe. */
+        vb_status_t status = s_fail_result(self, sync);
+        PQclear(sync);
+        if (self->conn) {
+            PQfinish(self->conn);
+            self->conn = NULL;
+            self->pipelined = false;
+            if (self->in_transaction)
+                self->transaction_lost = true;
+        }
+        (void) status;
+        return VB_STATUS_UNAVAILABLE;
+    }
+    PQclear(sync);
+    return first_failure;
+}
+
+/* Queues a prepared statement (statement) or SQL text (sql) without waiting. */
+static vb_status_t
+s_queue(vb_db_t *self, const char *statement, const char *sql, const char *const *params,
+        int param_count, vb_status_t *result)
+{
+    VB_ASSERT(self->pipelined && self->conn);
+    if (self->queued_count >= S_QUEUE_MAX) {
+        vb_status_t status = s_drain(self, NULL, NULL);
+        if (status != VB_STATUS_OK)
+            return status;
+    }
+    int sent = statement
+                   ? PQsendQueryPrepared(self->conn, statement, param_count, params, NULL, NULL, 0)
+                   : PQsendQueryParams(self->conn, sql, param_count, NULL, params, NULL, NULL, 0);
+    if (!sent)
+        return s_send_failed(self);
+    if (result)
+        *result = VB_STATUS_INTERNAL; /* until its outcome is read */
+    self->queued[self->queued_count++] = result;
+    return VB_STATUS_OK;
+}
+
+/* A statement whose result is needed: queued, then everything is sent and read. */
+static vb_status_t
+s_pipelined_run(vb_db_t *self, const char *statement, const char *sql, const char *const *params,
+                int param_count, vb_db_row_fn on_row, void *arg, int64_t *affected)
+{
+    vb_status_t status = s_queue(self, statement, sql, params, param_count, NULL);
+    if (status != VB_STATUS_OK)
+        return status;
+    PGresult *result = NULL;
+    status = s_drain(self, &result, NULL);
+    if (status != VB_STATUS_OK) {
+        PQclear(result);
+        return status;
+    }
+    return s_consume(self, result, on_row, arg, affected);
+}
+
+/* Leaves pipeline mode (nothing may be queued). */
+static void
+s_pipeline_exit(vb_db_t *self)
+{
+    if (self->pipelined && self->conn && PQexitPipelineMode(self->conn) != 1)
+        vb_log_warn("database: leaving pipeline mode: %s", PQerrorMessage(self->conn));
+    self->pipelined = false;
+    self->queued_count = 0;
+}
+
+vb_status_t
+vb_db_begin_pipelined(vb_db_t *self)
+{
+    VB_ASSERT(self);
+    VB_ASSERT(!self->in_transaction);
+    vb_status_t status = s_ready(self);
+    if (status != VB_STATUS_OK)
+        return status == VB_STATUS_UNAVAILABLE ? status : VB_STATUS_INTERNAL;
+    if (PQenterPipelineMode(self->conn) != 1) {
+        s_set_error(self, NULL, "cannot enter pipeline mode: %s", PQerrorMessage(self->conn));
+        return VB_STATUS_INTERNAL;
+    }
+    self->pipelined = true;
+    self->queued_count = 0;
+    status = s_queue(self, NULL, "BEGIN", NULL, 0, NULL);
+    if (status != VB_STATUS_OK) {
+        s_pipeline_exit(self);
+        return status == VB_STATUS_UNAVAILABLE ? status : VB_STATUS_INTERNAL;
+    }
+    self->in_transaction = true;
+    self->transaction_lost = false;
+    return VB_STATUS_OK;
+}
+
+vb_status_t
+vb_db_send(vb_db_t *self, const char *statement, const char *const *params, int param_count,
+           vb_status_t *result)
+{
+    VB_ASSERT(self && statement && result);
+    VB_ASSERT(param_count >= 0 && (param_count == 0 || params));
+    vb_status_t status = s_ready(self);
+    if (status == VB_STATUS_OK && self->pipelined)
+        return s_queue(self, statement, NULL, params, param_count, result);
+    if (status == VB_STATUS_OK)
+        status = vb_db_run(self, statement, params, param_count, NULL, NULL, NULL);
+    *result = status;
+    return status;
+}
+
+vb_status_t
+vb_db_flush(vb_db_t *self)
+{
+    VB_ASSERT(self);
+    vb_status_t status = s_ready(self);
+    if (status != VB_STATUS_OK || !self->pipelined || self->queued_count == 0)
+        return status;
+    return s_drain(self, NULL, NULL);
+}
+
 vb_status_t
 vb_db_run(vb_db_t *self, const char *statement, const char *const *params, int param_count,
           vb_db_row_fn on_row, void *arg, int64_t *affected)
@@ -528,6 +730,8 @@ vb_db_run(vb_db_t *self, const char *statement, const char *const *params, int p
     vb_status_t status = s_ready(self);
     if (status != VB_STATUS_OK)
         return status;
+    if (self->pipelined)
+        return s_pipelined_run(self, statement, NULL, params, param_count, on_row, arg, affected);
     PGresult *result =
         PQexecPrepared(self->conn, statement, param_count, params, NULL, NULL, 0);
     return s_consume(self, result, on_row, arg, affected);
@@ -545,6 +749,8 @@ vb_db_exec(vb_db_t *self, const char *sql, const char *const *params, int param_
     vb_status_t status = s_ready(self);
     if (status != VB_STATUS_OK)
         return status;
+    if (self->pipelined)
+        return s_pipelined_run(self, NULL, sql, params, param_count, on_row, arg, affected);
     PGresult *result =
         PQexecParams(self->conn, sql, param_count, NULL, params, NULL, NULL, 0);
     return s_consume(self, result, on_row, arg, affected);
@@ -571,8 +777,36 @@ vb_db_commit(vb_db_t *self)
     VB_ASSERT(self);
     VB_ASSERT(self->in_transaction);
     vb_status_t status = s_ready(self);
+    if (status == VB_STATUS_OK && self->pipelined) {
+        PGresult *result = NULL;
+        bool aborted = false;
+        status = s_queue(self, NULL, "COMMIT", NULL, 0, NULL);
+        if (status == VB_STATUS_OK)
+            status = s_drain(self, &result, &aborted);
+        if (status != VB_STATUS_OK && aborted && self->conn) {
+            /* A queued command failed and the server skipped the COMMIT: the transaction is
+             * still open (failed); the caller rolls back to a savepoint or rolls back. */
+            PQclear(result);
+            return status == VB_STATUS_UNAVAILABLE ? status : VB_STATUS_INTERNAL;
+        }
+        s_pipeline_exit(self);
+        self->in_transaction = false;
+        self->transaction_lost = false;
+        if (status != VB_STATUS_OK) {
+            PQclear(result);
+            return status == VB_STATUS_UNAVAILABLE ? status : VB_STATUS_INTERNAL;
+        }
+        if (!result || strcmp(PQcmdStatus(result), "COMMIT") != 0) {
+            s_set_error(self, "25P02", "transaction was aborted by an earlier error; rolled back");
+            PQclear(result);
+            return VB_STATUS_INTERNAL;
+        }
+        PQclear(result);
+        return VB_STATUS_OK;
+    }
     self->in_transaction = false;
     self->transaction_lost = false;
+    s_pipeline_exit(self);
     if (status != VB_STATUS_OK)
         return VB_STATUS_UNAVAILABLE;
     PGresult *result = PQexecParams(self->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
@@ -599,6 +833,10 @@ vb_db_rollback(vb_db_t *self)
     bool lost = self->transaction_lost;
     self->in_transaction = false;
     self->transaction_lost = false;
+    if (self->pipelined && self->conn && PQstatus(self->conn) == CONNECTION_OK &&
+        self->queued_count > 0)
+        (void) s_drain(self, NULL, NULL); /* outcomes no longer matter */
+    s_pipeline_exit(self);
     s_clear_error(self);
     /* A lost connection took its transaction with it: nothing is left to roll back. */
     if (lost || !self->conn || PQstatus(self->conn) != CONNECTION_OK)
@@ -621,7 +859,7 @@ s_savepoint_command(vb_db_t *self, const char *verb, const char *name)
         return status;
     char sql[128];
     snprintf(sql, sizeof sql, "%s %s", verb, name);
-    status = s_command(self, sql);
+    status = self->pipelined ? s_queue(self, NULL, sql, NULL, 0, NULL) : s_command(self, sql);
     return status == VB_STATUS_OK || status == VB_STATUS_UNAVAILABLE ? status : VB_STATUS_INTERNAL;
 }
 

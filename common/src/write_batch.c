@@ -1,5 +1,11 @@
 /* write_batch.c - the RPC batch hooks over vb_db_t: one transaction per pass of writes, a
  * savepoint per call, and idempotency keys stored with the packed Reply they produced.
+ * The transaction is pipelined (vb_db_begin_pipelined): BEGIN, SAVEPOINT, RELEASE and the
+ * idempotency INSERT are queued and ride along with the next statement whose result is needed
+ * (the next call's key lookup, a handler's statement, or the COMMIT), so a call costs about two
+ * round trips to PostgreSQL and the pass one commit. A key INSERT that failed is noticed there:
+ * its call is rolled back alone (ROLLBACK TO its savepoint, which the skipped RELEASE left) and
+ * answered UNAVAILABLE, and the pass goes on.
  * Does not: decide which methods write (the method table's flags do) or retry a commit. */
 #include "vb/write_batch.h"
 
@@ -34,6 +40,8 @@ struct vb_write_batch {
     bool call_active;            /* call_begin opened the savepoint and let the handler run */
     bool call_has_key;           /* the active call carries an idempotency key */
     char request_hash[S_HASH_SIZE * 2 + 1]; /* hex hash of the active call's method and body */
+    vb_rpc_call_t *pending_call; /* its key INSERT is queued, outcome not read yet */
+    vb_status_t pending_status;  /* that INSERT's outcome once read */
 };
 
 /* What a stored row said, read by the row callback. */
@@ -151,7 +159,40 @@ s_store_reply(vb_write_batch_t *self, vb_rpc_call_t *call)
 
     const char *params[] = {s_caller_id(call), s_key(call), call->envelope->method,
                             self->request_hash, reply_hex};
-    return vb_db_run(self->db, "vb_write_batch_idempotency_put", params, 5, NULL, NULL, NULL);
+    return vb_db_send(self->db, "vb_write_batch_idempotency_put", params, 5,
+                      &self->pending_status);
+}
+
+/* The call's key could not be stored: its answer must not be committed without the key (a
+ * retry would apply the write twice; a concurrent twin that got CONFLICT has stored its own). */
+static void
+s_call_unavailable(vb_rpc_call_t *call)
+{
+    call->status = VB_STATUS_UNAVAILABLE;
+    call->message = "could not record the idempotency key; retry with the same key";
+    call->reply = NULL;
+    call->reply_body.len = 0;
+    call->reply_body.data = NULL;
+    call->field_errors = NULL;
+    call->field_error_count = 0;
+}
+
+/* After a round trip: when the previous call's key INSERT failed, the server skipped its
+ * RELEASE and everything queued after it; undo that call alone (its savepoint still exists).
+ * Returns true when it did (what was queued after the INSERT must be sent again). */
+static bool
+s_settle_pending(vb_write_batch_t *self)
+{
+    vb_rpc_call_t *call = self->pending_call;
+    self->pending_call = NULL;
+    if (!call || self->pending_status == VB_STATUS_OK)
+        return false;
+    vb_log_warn("write batch: storing idempotency key: %s", vb_db_error(self->db));
+    if (vb_db_rollback_to(self->db, S_SAVEPOINT) != VB_STATUS_OK ||
+        vb_db_release(self->db, S_SAVEPOINT) != VB_STATUS_OK)
+        vb_log_warn("write batch: rollback to savepoint: %s", vb_db_error(self->db));
+    s_call_unavailable(call);
+    return true;
 }
 
 static int
@@ -159,7 +200,8 @@ s_batch_begin(void *context)
 {
     vb_write_batch_t *self = context;
     VB_ASSERT(!vb_db_in_transaction(self->db));
-    if (vb_db_begin(self->db) != VB_STATUS_OK) {
+    self->pending_call = NULL;
+    if (vb_db_begin_pipelined(self->db) != VB_STATUS_OK) {
         vb_log_warn("write batch: begin: %s", vb_db_error(self->db));
         return -1;
     }
@@ -179,23 +221,45 @@ s_call_begin(void *context, vb_rpc_call_t *call)
         call->message = "idempotency key longer than 255 bytes";
         return VB_RPC_REPLIED;
     }
-    vb_status_t status = vb_db_savepoint(self->db, S_SAVEPOINT);
-    if (status != VB_STATUS_OK) {
-        call->status = status == VB_STATUS_UNAVAILABLE ? status : VB_STATUS_INTERNAL;
-        call->message = "database unavailable";
-        return VB_RPC_REPLIED;
-    }
     /* A reply holding a secret is never stored, so its key is not looked up either. */
-    if (!*key || (call->method_flags & VB_RPC_SECRET_REPLY)) {
+    bool lookup = *key && !(call->method_flags & VB_RPC_SECRET_REPLY);
+    vb_status_t status;
+    s_stored_t stored = {0};
+    if (lookup)
+        s_request_hash(call, self->request_hash);
+    for (;;) {
+        status = vb_db_savepoint(self->db, S_SAVEPOINT);
+        if (status != VB_STATUS_OK) {
+            call->status = status == VB_STATUS_UNAVAILABLE ? status : VB_STATUS_INTERNAL;
+            call->message = "database unavailable";
+            (void) s_settle_pending(self);
+            return VB_RPC_REPLIED;
+        }
+        if (lookup) {
+            const char *params[] = {s_caller_id(call), key};
+            status = vb_db_run(self->db, "vb_write_batch_idempotency_get", params, 2,
+                               s_read_stored, &stored, NULL);
+        } else if (self->pending_call) {
+            status = vb_db_flush(self->db); /* learn the previous key's fate first */
+        }
+        if (!s_settle_pending(self))
+            break;
+        /* This call's SAVEPOINT and lookup were skipped with the failed INSERT: again. */
+        s_stored_free(&stored);
+        memset(&stored, 0, sizeof stored);
+    }
+    if (!lookup) {
+        if (status != VB_STATUS_OK) {
+            call->status = status == VB_STATUS_UNAVAILABLE ? status : VB_STATUS_INTERNAL;
+            call->message = "database unavailable";
+            if (vb_db_rollback_to(self->db, S_SAVEPOINT) != VB_STATUS_OK ||
+                vb_db_release(self->db, S_SAVEPOINT) != VB_STATUS_OK)
+                vb_log_warn("write batch: releasing savepoint: %s", vb_db_error(self->db));
+            return VB_RPC_REPLIED;
+        }
         self->call_active = true;
         return VB_RPC_RUN_HANDLER;
     }
-
-    s_request_hash(call, self->request_hash);
-    s_stored_t stored = {0};
-    const char *params[] = {s_caller_id(call), key};
-    status = vb_db_run(self->db, "vb_write_batch_idempotency_get", params, 2, s_read_stored,
-                       &stored, NULL);
     if (status == VB_STATUS_OK && stored.found &&
         (!stored.method || !stored.request_hash || !stored.reply_hex))
         status = VB_STATUS_INTERNAL; /* out of memory copying the row */
@@ -236,19 +300,15 @@ s_call_end(void *context, vb_rpc_call_t *call)
         vb_log_warn("write batch: rollback to savepoint: %s", vb_db_error(db));
     if (self->call_has_key && s_status_storable(call->status)) {
         vb_status_t status = s_store_reply(self, call);
-        if (status != VB_STATUS_OK) {
-            /* Undo the call too: an answer must not be committed without its key, or a retry
-             * would apply the write twice. A concurrent twin (CONFLICT) has stored its own. */
+        if (status == VB_STATUS_OK) {
+            /* Queued: its outcome is read with the next round trip (s_settle_pending); the
+             * RELEASE below is skipped by the server if it fails. */
+            self->pending_call = call;
+        } else {
             vb_log_warn("write batch: storing idempotency key: %s", vb_db_error(db));
             if (vb_db_rollback_to(db, S_SAVEPOINT) != VB_STATUS_OK)
                 vb_log_warn("write batch: rollback to savepoint: %s", vb_db_error(db));
-            call->status = VB_STATUS_UNAVAILABLE;
-            call->message = "could not record the idempotency key; retry with the same key";
-            call->reply = NULL;
-            call->reply_body.len = 0;
-            call->reply_body.data = NULL;
-            call->field_errors = NULL;
-            call->field_error_count = 0;
+            s_call_unavailable(call);
         }
     }
     if (vb_db_release(db, S_SAVEPOINT) != VB_STATUS_OK)
@@ -260,9 +320,20 @@ s_batch_end(void *context)
 {
     vb_write_batch_t *self = context;
     self->call_active = false;
-    if (!vb_db_in_transaction(self->db))
+    if (!vb_db_in_transaction(self->db)) {
+        self->pending_call = NULL;
         return -1;
-    if (vb_db_commit(self->db) != VB_STATUS_OK) {
+    }
+    vb_status_t status = vb_db_commit(self->db);
+    if (status != VB_STATUS_OK && vb_db_in_transaction(self->db) && self->pending_call &&
+        self->pending_status != VB_STATUS_OK) {
+        /* The last call's key INSERT failed and the COMMIT was skipped: undo that call alone
+         * and commit the others. */
+        (void) s_settle_pending(self);
+        status = vb_db_commit(self->db);
+    }
+    self->pending_call = NULL;
+    if (status != VB_STATUS_OK) {
         vb_log_warn("write batch: commit: %s", vb_db_error(self->db));
         if (vb_db_in_transaction(self->db) && vb_db_rollback(self->db) != VB_STATUS_OK)
             vb_log_warn("write batch: rollback: %s", vb_db_error(self->db));

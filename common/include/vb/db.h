@@ -80,6 +80,25 @@ vb_status_t vb_db_savepoint(vb_db_t *self, const char *name);
 vb_status_t vb_db_release(vb_db_t *self, const char *name);
 vb_status_t vb_db_rollback_to(vb_db_t *self, const char *name);
 
+/* A transaction in libpq pipeline mode, for group commit (vb/write_batch.h): BEGIN, the
+ * savepoint commands and vb_db_send are queued without waiting; the next call that needs a
+ * result (vb_db_run, vb_db_exec, vb_db_flush, vb_db_commit) sends everything queued with one
+ * round trip. A queued command's failure is reported by that call (its status and
+ * vb_db_error) and the server skips the rest of the queue up to it; the transaction then stays
+ * open in the failed state until vb_db_rollback_to or vb_db_rollback. vb_db_commit returns an
+ * error with vb_db_in_transaction still true when a queued failure made the server skip the
+ * COMMIT. Ends with vb_db_commit or vb_db_rollback like vb_db_begin. */
+vb_status_t vb_db_begin_pipelined(vb_db_t *self);
+
+/* Queues a prepared statement whose rows are not needed; *result receives its status when the
+ * outcome is read (the next waiting call). Outside a pipelined transaction it runs at once.
+ * Returns OK when queued, or the status of a failure noticed now (connection lost). */
+vb_status_t vb_db_send(vb_db_t *self, const char *statement, const char *const *params,
+                       int param_count, vb_status_t *result);
+
+/* Sends and reads everything queued; the status of the first queued failure, or OK. */
+vb_status_t vb_db_flush(vb_db_t *self);
+
 /* True between a successful vb_db_begin and its commit/rollback. */
 bool vb_db_in_transaction(const vb_db_t *self);
 
