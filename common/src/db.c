@@ -43,6 +43,9 @@ struct vb_db {
     bool pipelined;                /* vb_db_begin_pipelined: libpq pipeline mode is on */
     vb_status_t *queued[S_QUEUE_MAX]; /* per queued command: where its outcome goes (or NULL) */
     int queued_count;              /* commands sent but not read yet */
+    int pipeline_failures;         /* queued commands that failed since the pipelined BEGIN,
+                                      not counting a waiting caller's own statement */
+    bool optimistic;               /* vb_db_write queues (an optimistic write batch runs) */
     char error[512];               /* last error message, "" when none */
     char sqlstate[6];              /* last SQLSTATE, "" when none */
 };
@@ -588,6 +591,8 @@ s_drain(vb_db_t *self, PGresult **last, bool *last_aborted)
         }
         if (self->queued[i])
             *self->queued[i] = status;
+        if (status != VB_STATUS_OK && !(last && i == count - 1))
+            self->pipeline_failures++; /* nobody waited for it: the write batch must know */
         if (status != VB_STATUS_OK && first_failure == VB_STATUS_OK)
             first_failure = status;
         if (last && i == count - 1 && result && state != PGRES_PIPELINE_ABORTED)
@@ -683,6 +688,7 @@ vb_db_begin_pipelined(vb_db_t *self)
     }
     self->pipelined = true;
     self->queued_count = 0;
+    self->pipeline_failures = 0;
     status = s_queue(self, NULL, "BEGIN", NULL, 0, NULL);
     if (status != VB_STATUS_OK) {
         s_pipeline_exit(self);
@@ -706,6 +712,35 @@ vb_db_send(vb_db_t *self, const char *statement, const char *const *params, int 
         status = vb_db_run(self, statement, params, param_count, NULL, NULL, NULL);
     *result = status;
     return status;
+}
+
+void
+vb_db_set_optimistic(vb_db_t *self, bool optimistic)
+{
+    VB_ASSERT(self);
+    self->optimistic = optimistic;
+}
+
+vb_status_t
+vb_db_write(vb_db_t *self, const char *statement, const char *const *params, int param_count)
+{
+    VB_ASSERT(self && statement);
+    VB_ASSERT(param_count >= 0 && (param_count == 0 || params));
+    if (self->optimistic && self->pipelined) {
+        vb_status_t status = s_ready(self);
+        if (status != VB_STATUS_OK)
+            return status;
+        /* No result slot: a failure is counted in pipeline_failures, which voids the pass. */
+        return s_queue(self, statement, NULL, params, param_count, NULL);
+    }
+    return vb_db_run(self, statement, params, param_count, NULL, NULL, NULL);
+}
+
+int
+vb_db_pipeline_failures(const vb_db_t *self)
+{
+    VB_ASSERT(self);
+    return self->pipeline_failures;
 }
 
 vb_status_t
@@ -734,6 +769,27 @@ vb_db_run(vb_db_t *self, const char *statement, const char *const *params, int p
         return s_pipelined_run(self, statement, NULL, params, param_count, on_row, arg, affected);
     PGresult *result =
         PQexecPrepared(self->conn, statement, param_count, params, NULL, NULL, 0);
+    return s_consume(self, result, on_row, arg, affected);
+}
+
+vb_status_t
+vb_db_run_binary(vb_db_t *self, const char *statement, const char *const *params, int param_count,
+                 vb_db_row_fn on_row, void *arg, int64_t *affected)
+{
+    VB_ASSERT(self);
+    VB_ASSERT(statement);
+    VB_ASSERT(param_count >= 0 && (param_count == 0 || params));
+    if (affected)
+        *affected = 0;
+    vb_status_t status = s_ready(self);
+    if (status != VB_STATUS_OK)
+        return status;
+    if (self->pipelined) {
+        s_set_error(self, NULL, "binary results are not available in a pipelined transaction");
+        return VB_STATUS_INTERNAL;
+    }
+    PGresult *result =
+        PQexecPrepared(self->conn, statement, param_count, params, NULL, NULL, 1);
     return s_consume(self, result, on_row, arg, affected);
 }
 
@@ -1201,7 +1257,19 @@ vb_db_row_int64(const vb_db_row_t *row, int column)
 {
     if (vb_db_row_is_null(row, column))
         return 0;
-    return strtoll(PQgetvalue(row->result, row->row, column), NULL, 10);
+    const char *value = PQgetvalue(row->result, row->row, column);
+    if (PQfformat(row->result, column) == 1) { /* binary: big-endian int2/int4/int8 */
+        int length = PQgetlength(row->result, row->row, column);
+        uint64_t bits = 0;
+        for (int i = 0; i < length; i++)
+            bits = bits << 8 | (uint8_t) value[i];
+        if (length == 4)
+            return (int32_t) (uint32_t) bits;
+        if (length == 2)
+            return (int16_t) (uint16_t) bits;
+        return (int64_t) bits;
+    }
+    return strtoll(value, NULL, 10);
 }
 
 bool
@@ -1209,7 +1277,10 @@ vb_db_row_bool(const vb_db_row_t *row, int column)
 {
     if (vb_db_row_is_null(row, column))
         return false;
-    return PQgetvalue(row->result, row->row, column)[0] == 't';
+    const char *value = PQgetvalue(row->result, row->row, column);
+    if (PQfformat(row->result, column) == 1)
+        return value[0] != 0; /* binary bool: one byte */
+    return value[0] == 't';
 }
 
 size_t
@@ -1217,4 +1288,11 @@ vb_db_row_length(const vb_db_row_t *row, int column)
 {
     VB_ASSERT(row && column >= 0 && column < PQnfields(row->result));
     return (size_t) PQgetlength(row->result, row->row, column);
+}
+
+const uint8_t *
+vb_db_row_bytes(const vb_db_row_t *row, int column)
+{
+    VB_ASSERT(row && column >= 0 && column < PQnfields(row->result));
+    return (const uint8_t *) PQgetvalue(row->result, row->row, column);
 }

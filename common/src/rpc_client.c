@@ -5,6 +5,7 @@
  * vb_rpc_client_call assumes it is the only blocking caller; completions of other tickets that
  * arrive while it waits are kept and handed out by the next vb_rpc_client_receive. */
 #include "vb/rpc_client.h"
+#include "vb/czmq_once.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -77,6 +78,7 @@ vb_rpc_client_new(const vb_rpc_client_options_t *options)
     self->capacity = S_INITIAL_CAPACITY;
     self->calls = zmalloc(self->capacity * sizeof(*self->calls));
 
+    vb_czmq_init_once();
     self->socket = zsock_new(ZMQ_DEALER);
     if (!self->socket) {
         vb_log_error("rpc client %s: cannot create a DEALER socket: %s", options->endpoint,
@@ -87,6 +89,24 @@ vb_rpc_client_new(const vb_rpc_client_options_t *options)
     zsock_set_linger(self->socket, 0);
     int64_t max_message_size =
         options->max_message_size > 0 ? options->max_message_size : S_DEFAULT_MAX_MESSAGE_SIZE;
+    if (options->curve_server_public_key || options->curve_client_certificate) {
+        if (!options->curve_server_public_key || !options->curve_client_certificate ||
+            strlen(options->curve_server_public_key) != 40) {
+            vb_log_error("rpc client %s: CURVE needs the server's public key (40 Z85 characters) "
+                         "and the client certificate file",
+                         options->endpoint);
+            goto failed;
+        }
+        zcert_t *cert = zcert_load(options->curve_client_certificate);
+        if (!cert) {
+            vb_log_error("rpc client %s: cannot load the client certificate %s",
+                         options->endpoint, options->curve_client_certificate);
+            goto failed;
+        }
+        zcert_apply(cert, self->socket);
+        zcert_destroy(&cert);
+        zsock_set_curve_serverkey(self->socket, options->curve_server_public_key);
+    }
     if (zmq_setsockopt(self->handle, ZMQ_MAXMSGSIZE, &max_message_size, sizeof(max_message_size)) ==
             -1 ||
         zsock_connect(self->socket, "%s", options->endpoint) == -1) {

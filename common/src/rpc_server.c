@@ -3,6 +3,7 @@
  * of a pass after the pass's batch_end. Does not: authenticate, retry, or store idempotency
  * keys (the batch hooks do, see write_batch.c). */
 #include "vb/rpc_server.h"
+#include "vb/czmq_once.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -51,6 +52,7 @@ struct vb_rpc_server {
     zsock_t *socket;                   /* the ROUTER */
     void *handle;                      /* its libzmq socket, for the zmq_msg_* hot path */
     bool accepting;                    /* false: answer UNAVAILABLE without handlers */
+    bool curve;                        /* a CURVE server: peer metadata comes from ZAP */
     s_request_t *requests;             /* max_batch slots, reused by every pass */
     uint64_t dropped_replies;          /* replies to vanished or stuck peers */
 };
@@ -120,6 +122,7 @@ vb_rpc_server_new(const vb_rpc_server_options_t *options)
     self->requests = zmalloc((size_t)self->max_batch * sizeof(*self->requests));
     s_method_index_build(self);
 
+    vb_czmq_init_once();
     self->socket = zsock_new(ZMQ_ROUTER);
     if (!self->socket) {
         vb_log_error("rpc server %s: cannot create a ROUTER socket: %s", options->endpoint,
@@ -136,6 +139,11 @@ vb_rpc_server_new(const vb_rpc_server_options_t *options)
         vb_log_error("rpc server %s: cannot set ZMQ_MAXMSGSIZE: %s", options->endpoint,
                      zmq_strerror(zmq_errno()));
         goto failed;
+    }
+    if (options->curve_server_certificate) {
+        zcert_apply(options->curve_server_certificate, self->socket);
+        zsock_set_curve_server(self->socket, 1);
+        self->curve = true;
     }
     if (zsock_bind(self->socket, "%s", options->endpoint) == -1) {
         vb_log_error("rpc server cannot bind %s: %s", options->endpoint, zmq_strerror(zmq_errno()));
@@ -294,6 +302,21 @@ s_request_decode(vb_rpc_server_t *self, s_request_t *request, zmq_msg_t *frame,
     request->kind = (method->flags & VB_RPC_WRITE) ? S_KIND_WRITE : S_KIND_READ;
 }
 
+/* Copies the ZAP-provided peer identity of a CURVE connection into the call. */
+static void
+s_request_peer(vb_rpc_server_t *self, s_request_t *request, zmq_msg_t *frame)
+{
+    if (!self->curve)
+        return;
+    const char *user_id = zmq_msg_gets(frame, "User-Id");
+    if (!user_id || !user_id[0])
+        return;
+    request->call.peer_user_id = vb_arena_strdup(request->call.arena, user_id);
+    const char *topics = zmq_msg_gets(frame, "topics");
+    if (topics)
+        request->call.peer_topics = vb_arena_strdup(request->call.arena, topics);
+}
+
 /* Reads one whole message without waiting. 1: read into request, 0: nothing was ready. */
 static int
 s_request_read(vb_rpc_server_t *self, s_request_t *request, vb_arena_t **arena_p)
@@ -334,6 +357,8 @@ s_request_read(vb_rpc_server_t *self, s_request_t *request, vb_arena_t **arena_p
             zmq_msg_move(&envelope_frame, &part);
         zmq_msg_close(&part);
     }
+    if (frames == 2)
+        s_request_peer(self, request, &envelope_frame);
     if (frames != 2)
         s_request_fail(
             request, VB_STATUS_BAD_REQUEST,
@@ -409,7 +434,22 @@ s_run_writes(vb_rpc_server_t *self, int count, int writes)
     for (int i = 0; i < count; i++)
         if (self->requests[i].kind == S_KIND_WRITE)
             s_run_write(self, &self->requests[i], hooks != NULL);
-    if (hooks && hooks->batch_end && hooks->batch_end(hooks->context) == -1) {
+    int end = hooks && hooks->batch_end ? hooks->batch_end(hooks->context) : 0;
+    if (end == VB_RPC_BATCH_RETRY) {
+        /* The hooks rolled the pass back and want it once more, call by call: every write
+         * runs again from a clean outcome (what the first run answered is void). */
+        if (hooks->batch_begin && hooks->batch_begin(hooks->context) == -1) {
+            end = -1;
+        } else {
+            for (int i = 0; i < count; i++)
+                if (self->requests[i].kind == S_KIND_WRITE) {
+                    s_request_fail(&self->requests[i], VB_STATUS_OK, NULL);
+                    s_run_write(self, &self->requests[i], true);
+                }
+            end = hooks->batch_end ? hooks->batch_end(hooks->context) : 0;
+        }
+    }
+    if (end != 0) {
         for (int i = 0; i < count; i++)
             if (self->requests[i].kind == S_KIND_WRITE)
                 s_request_fail(&self->requests[i], VB_STATUS_UNAVAILABLE, s_not_committed);

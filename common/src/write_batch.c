@@ -1,11 +1,14 @@
 /* write_batch.c - the RPC batch hooks over vb_db_t: one transaction per pass of writes, a
  * savepoint per call, and idempotency keys stored with the packed Reply they produced.
  * The transaction is pipelined (vb_db_begin_pipelined): BEGIN, SAVEPOINT, RELEASE and the
- * idempotency INSERT are queued and ride along with the next statement whose result is needed
- * (the next call's key lookup, a handler's statement, or the COMMIT), so a call costs about two
- * round trips to PostgreSQL and the pass one commit. A key INSERT that failed is noticed there:
- * its call is rolled back alone (ROLLBACK TO its savepoint, which the skipped RELEASE left) and
- * answered UNAVAILABLE, and the pass goes on.
+ * idempotency INSERT are queued and ride along with the next statement whose result is needed.
+ * A pass first runs optimistically: keys are not looked up, the INSERT of each key is the check
+ * (a key seen before makes it fail), so a call costs no round trip of its own beyond what its
+ * handler needs. If any queued command failed, nothing of the pass is committed: batch_end rolls
+ * it back and asks the RPC server to run it again (VB_RPC_BATCH_RETRY), and that second run is
+ * careful: each key is looked up before its handler runs (a repeat gets the stored reply), and a
+ * key INSERT that failed is noticed at the next round trip, its call rolled back alone
+ * (ROLLBACK TO its savepoint, which the skipped RELEASE left) and answered UNAVAILABLE.
  * Does not: decide which methods write (the method table's flags do) or retry a commit. */
 #include "vb/write_batch.h"
 
@@ -42,6 +45,8 @@ struct vb_write_batch {
     char request_hash[S_HASH_SIZE * 2 + 1]; /* hex hash of the active call's method and body */
     vb_rpc_call_t *pending_call; /* its key INSERT is queued, outcome not read yet */
     vb_status_t pending_status;  /* that INSERT's outcome once read */
+    bool optimistic;             /* this pass checks keys by inserting them (see the top) */
+    bool careful_next;           /* the optimistic pass failed: run the retry carefully */
 };
 
 /* What a stored row said, read by the row callback. */
@@ -201,7 +206,11 @@ s_batch_begin(void *context)
     vb_write_batch_t *self = context;
     VB_ASSERT(!vb_db_in_transaction(self->db));
     self->pending_call = NULL;
+    self->optimistic = !self->careful_next;
+    self->careful_next = false;
+    vb_db_set_optimistic(self->db, self->optimistic);
     if (vb_db_begin_pipelined(self->db) != VB_STATUS_OK) {
+        vb_db_set_optimistic(self->db, false);
         vb_log_warn("write batch: begin: %s", vb_db_error(self->db));
         return -1;
     }
@@ -223,6 +232,20 @@ s_call_begin(void *context, vb_rpc_call_t *call)
     }
     /* A reply holding a secret is never stored, so its key is not looked up either. */
     bool lookup = *key && !(call->method_flags & VB_RPC_SECRET_REPLY);
+    if (self->optimistic) {
+        /* No lookup: the key's INSERT in call_end fails if it was used before, and then the
+         * pass is run again carefully. */
+        if (vb_db_savepoint(self->db, S_SAVEPOINT) != VB_STATUS_OK) {
+            call->status = VB_STATUS_UNAVAILABLE;
+            call->message = "database unavailable";
+            return VB_RPC_REPLIED;
+        }
+        if (lookup)
+            s_request_hash(call, self->request_hash);
+        self->call_active = true;
+        self->call_has_key = lookup;
+        return VB_RPC_RUN_HANDLER;
+    }
     vb_status_t status;
     s_stored_t stored = {0};
     if (lookup)
@@ -300,7 +323,9 @@ s_call_end(void *context, vb_rpc_call_t *call)
         vb_log_warn("write batch: rollback to savepoint: %s", vb_db_error(db));
     if (self->call_has_key && s_status_storable(call->status)) {
         vb_status_t status = s_store_reply(self, call);
-        if (status == VB_STATUS_OK) {
+        if (status == VB_STATUS_OK && self->optimistic) {
+            /* A failure is counted by vb_db_pipeline_failures and voids the whole pass. */
+        } else if (status == VB_STATUS_OK) {
             /* Queued: its outcome is read with the next round trip (s_settle_pending); the
              * RELEASE below is skipped by the server if it fails. */
             self->pending_call = call;
@@ -315,15 +340,36 @@ s_call_end(void *context, vb_rpc_call_t *call)
         vb_log_warn("write batch: release savepoint: %s", vb_db_error(db));
 }
 
+/* Commits an optimistic pass, or rolls it back and asks for the careful run when any queued
+ * command failed (a used key, or a failure some handler may have seen as its own). */
+static int
+s_batch_end_optimistic(vb_write_batch_t *self)
+{
+    vb_status_t status = VB_STATUS_INTERNAL;
+    if (vb_db_pipeline_failures(self->db) == 0)
+        status = vb_db_commit(self->db);
+    if (status == VB_STATUS_OK)
+        return 0;
+    if (vb_db_in_transaction(self->db) && vb_db_rollback(self->db) != VB_STATUS_OK)
+        vb_log_warn("write batch: rollback: %s", vb_db_error(self->db));
+    if (status == VB_STATUS_UNAVAILABLE || !vb_db_connected(self->db))
+        return -1; /* the connection is gone: nothing to retry on */
+    self->careful_next = true;
+    return VB_RPC_BATCH_RETRY;
+}
+
 static int
 s_batch_end(void *context)
 {
     vb_write_batch_t *self = context;
     self->call_active = false;
+    vb_db_set_optimistic(self->db, false);
     if (!vb_db_in_transaction(self->db)) {
         self->pending_call = NULL;
         return -1;
     }
+    if (self->optimistic)
+        return s_batch_end_optimistic(self);
     vb_status_t status = vb_db_commit(self->db);
     if (status != VB_STATUS_OK && vb_db_in_transaction(self->db) && self->pending_call &&
         self->pending_status != VB_STATUS_OK) {

@@ -1,12 +1,14 @@
 /* gateway.h - the HTTP gateway's context: configuration, metrics, the token cache and the HTTP
  * daemon, created in main.c and passed explicitly. HTTP handling is in gateway_http.c,
- * authentication in gateway_auth.c, the route table in gateway_routes.c.
+ * authentication in gateway_auth.c, the route table in gateway_routes.c, the event stream
+ * endpoints in gateway_stream_http.c.
  * Does not: own any service state; every request becomes one RPC to a service. */
 #ifndef GATEWAY_H
 #define GATEWAY_H
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "verbund/rpc/v1/rpc.pb-c.h"
@@ -23,6 +25,9 @@ typedef struct {
     char *log_level;           /* VERBUND_LOG_LEVEL */
     int64_t rpc_deadline_ms;   /* VERBUND_GATEWAY_RPC_DEADLINE_MS: per request */
     int64_t connection_limit;  /* VERBUND_HTTP_MAX_CONNECTIONS */
+    char *stream_endpoint;     /* VERBUND_STREAM_REPLAY_ENDPOINT: stream.Read for /v1/stream */
+    int64_t sse_keepalive_ms;  /* VERBUND_GATEWAY_SSE_KEEPALIVE_MS: comment after this silence */
+    int64_t stream_poll_ms;    /* VERBUND_GATEWAY_STREAM_POLL_MS: long poll / SSE read interval */
 } gateway_config_t;
 
 typedef struct gateway_auth gateway_auth_t;
@@ -32,6 +37,8 @@ typedef struct {
     vb_metrics_t *metrics;     /* the gateway's own series, shown on /metrics */
     gateway_auth_t *auth;      /* cache of recently verified tokens */
     pthread_key_t client_key;  /* per-thread vb_rpc_client_t to the membership service */
+    pthread_key_t stream_key;  /* per-thread vb_rpc_client_t to the stream service */
+    atomic_bool stopping;      /* set by gateway_http_stop: long polls and SSE streams end */
     struct MHD_Daemon *daemon; /* the HTTP server, NULL when not running */
     int listen_fd;             /* after quiesce: the listening socket we must close; else -1 */
     atomic_int in_flight;      /* requests received and not yet completed */
@@ -48,6 +55,9 @@ void gateway_http_stop(gateway_t *self, int drain_ms);
 /* The calling thread's RPC client (created on first use, destroyed when the thread ends), or
  * NULL when it cannot be created. */
 vb_rpc_client_t *gateway_rpc_client(gateway_t *self);
+
+/* The same for the stream service (VERBUND_STREAM_REPLAY_ENDPOINT). */
+vb_rpc_client_t *gateway_stream_client(gateway_t *self);
 
 /* --- gateway_auth.c --- */
 

@@ -18,6 +18,8 @@
 #define AUTH_CACHE_TTL_US (5 * 1000 * 1000)
 #define AUTH_VERIFY_DEADLINE_MS 2000
 #define AUTH_ID_SIZE 64
+#define AUTH_TOPICS_SIZE 512 /* topic prefixes, each followed by '\n' */
+#define AUTH_MAX_TOPICS 32
 
 typedef struct {
     unsigned char hash[crypto_generichash_BYTES]; /* BLAKE2b of the token */
@@ -25,6 +27,7 @@ typedef struct {
     int role;                                     /* Verbund__Rpc__V1__Role */
     char id[AUTH_ID_SIZE];                        /* Caller.id */
     char person_id[AUTH_ID_SIZE];                 /* Caller.person_id */
+    char topics[AUTH_TOPICS_SIZE];                /* Caller.topic_prefixes, "a\nb\n" */
 } auth_entry_t;
 
 struct gateway_auth {
@@ -57,6 +60,35 @@ gateway_auth_destroy(gateway_auth_t **self_p)
     *self_p = NULL;
 }
 
+/* Copies topic prefixes into caller (arena). */
+static void
+s_topics_copy(vb_arena_t *arena, Verbund__Rpc__V1__Caller *caller, char *const *topics,
+              size_t count)
+{
+    caller->n_topic_prefixes = 0;
+    caller->topic_prefixes = NULL;
+    if (count == 0)
+        return;
+    caller->topic_prefixes = vb_arena_alloc(arena, sizeof(char *) * count);
+    for (size_t i = 0; i < count; i++)
+        caller->topic_prefixes[i] = vb_arena_strdup(arena, topics[i]);
+    caller->n_topic_prefixes = count;
+}
+
+/* Splits an entry's "a\nb\n" into caller (arena). */
+static void
+s_topics_unpack(vb_arena_t *arena, Verbund__Rpc__V1__Caller *caller, const char *packed)
+{
+    char *items[AUTH_MAX_TOPICS];
+    size_t count = 0;
+    for (const char *at = packed; *at && count < AUTH_MAX_TOPICS;) {
+        size_t length = strcspn(at, "\n");
+        items[count++] = vb_arena_strndup(arena, at, length);
+        at += length + (at[length] ? 1 : 0);
+    }
+    s_topics_copy(arena, caller, items, count);
+}
+
 void
 gateway_auth_self_caller(Verbund__Rpc__V1__Caller *caller)
 {
@@ -78,6 +110,7 @@ s_cache_get(gateway_auth_t *self, const unsigned char *hash, vb_arena_t *arena,
             caller->role = entry->role;
             caller->id = vb_arena_strdup(arena, entry->id);
             caller->person_id = vb_arena_strdup(arena, entry->person_id);
+            s_topics_unpack(arena, caller, entry->topics);
             found = true;
             break;
         }
@@ -91,6 +124,20 @@ s_cache_put(gateway_auth_t *self, const unsigned char *hash, const Verbund__Rpc_
 {
     if (strlen(caller->id) >= AUTH_ID_SIZE || strlen(caller->person_id) >= AUTH_ID_SIZE)
         return; /* unusual ids are simply not cached */
+    char topics[AUTH_TOPICS_SIZE];
+    size_t used = 0;
+    if (caller->n_topic_prefixes > AUTH_MAX_TOPICS)
+        return;
+    for (size_t i = 0; i < caller->n_topic_prefixes; i++) {
+        size_t length = strlen(caller->topic_prefixes[i]);
+        if (length == 0 || strchr(caller->topic_prefixes[i], '\n') ||
+            used + length + 2 > sizeof(topics))
+            return; /* nor are long or odd topic lists */
+        memcpy(topics + used, caller->topic_prefixes[i], length);
+        used += length;
+        topics[used++] = '\n';
+    }
+    topics[used] = '\0';
     int64_t now = vb_clock_monotonic_us();
     pthread_mutex_lock(&self->lock);
     auth_entry_t *slot = NULL;
@@ -106,6 +153,7 @@ s_cache_put(gateway_auth_t *self, const unsigned char *hash, const Verbund__Rpc_
     slot->role = caller->role;
     snprintf(slot->id, sizeof(slot->id), "%s", caller->id);
     snprintf(slot->person_id, sizeof(slot->person_id), "%s", caller->person_id);
+    memcpy(slot->topics, topics, used + 1);
     pthread_mutex_unlock(&self->lock);
 }
 
@@ -145,6 +193,8 @@ gateway_auth_verify(gateway_t *gateway, vb_rpc_client_t *client, const char *tok
             caller->role = verified->caller->role;
             caller->id = vb_arena_strdup(arena, verified->caller->id);
             caller->person_id = vb_arena_strdup(arena, verified->caller->person_id);
+            s_topics_copy(arena, caller, verified->caller->topic_prefixes,
+                          verified->caller->n_topic_prefixes);
             s_cache_put(gateway->auth, hash, caller);
             result = VB_STATUS_OK;
         }

@@ -19,6 +19,7 @@
 #include <microhttpd.h>
 
 #include "verbund/membership/v1/membership.pb-c.h"
+#include "gateway_http.h"
 #include "gateway_problem.h"
 #include "gateway_routes.h"
 #include "vb/clock.h"
@@ -40,32 +41,19 @@ typedef struct {
     int64_t start_us; /* monotonic time of the first callback */
 } http_request_t;
 
-/* What one request's handling produced, for the response, the log line and the metrics. */
-typedef struct {
-    struct MHD_Connection *connection;
-    gateway_t *gateway;
-    const char *method;
-    const char *path;
-    const char *route;    /* pattern for metrics; "unmatched" when no route */
-    char request_id[129]; /* X-Request-Id, given or generated */
-    char trace_id[129];   /* traceparent trace id, X-Request-Id, or generated */
-    int status;           /* HTTP status sent */
-    vb_arena_t *arena;    /* per-request allocations */
-} http_exchange_t;
-
 /* --- responses --- */
 
-static void
-s_common_headers(http_exchange_t *x, struct MHD_Response *response)
+void
+gateway_http_common_headers(http_exchange_t *x, struct MHD_Response *response)
 {
     MHD_add_response_header(response, "X-Request-Id", x->request_id);
     MHD_add_response_header(response, "Cache-Control", "no-store");
 }
 
 /* Sends text (copied); content_type may be NULL. Returns MHD's result. */
-static enum MHD_Result
-s_send_text(http_exchange_t *x, int status, const char *content_type, const char *text,
-            size_t length, const char *const *headers)
+enum MHD_Result
+gateway_http_send_text(http_exchange_t *x, int status, const char *content_type, const char *text,
+                       size_t length, const char *const *headers)
 {
     struct MHD_Response *response =
         MHD_create_response_from_buffer(length, (void *)text, MHD_RESPMEM_MUST_COPY);
@@ -73,7 +61,7 @@ s_send_text(http_exchange_t *x, int status, const char *content_type, const char
         return MHD_NO;
     if (content_type)
         MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    s_common_headers(x, response);
+    gateway_http_common_headers(x, response);
     for (size_t i = 0; headers && headers[i]; i += 2)
         MHD_add_response_header(response, headers[i], headers[i + 1]);
     x->status = status;
@@ -84,9 +72,9 @@ s_send_text(http_exchange_t *x, int status, const char *content_type, const char
 
 /* Sends json (reference stolen) with a content type; headers is NULL or {name, value, ..., NULL}.
  */
-static enum MHD_Result
-s_send_json(http_exchange_t *x, int status, const char *content_type, json_t *json,
-            const char *const *headers)
+enum MHD_Result
+gateway_http_send_json(http_exchange_t *x, int status, const char *content_type, json_t *json,
+                       const char *const *headers)
 {
     char *text = json ? json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     json_decref(json);
@@ -94,31 +82,33 @@ s_send_json(http_exchange_t *x, int status, const char *content_type, json_t *js
         static const char fallback[] =
             "{\"type\":\"https://verbund.example/problems/internal\",\"title\":\"Internal Server "
             "Error\",\"status\":500}";
-        return s_send_text(x, 500, "application/problem+json", fallback, sizeof(fallback) - 1,
-                           NULL);
+        return gateway_http_send_text(x, 500, "application/problem+json", fallback,
+                                      sizeof(fallback) - 1, NULL);
     }
-    enum MHD_Result result = s_send_text(x, status, content_type, text, strlen(text), headers);
+    enum MHD_Result result =
+        gateway_http_send_text(x, status, content_type, text, strlen(text), headers);
     free(text);
     return result;
 }
 
 /* Sends a problem (reference stolen). */
-static enum MHD_Result
-s_send_problem(http_exchange_t *x, json_t *problem, const char *const *headers)
+enum MHD_Result
+gateway_http_send_problem(http_exchange_t *x, json_t *problem, const char *const *headers)
 {
     int status = (int)json_integer_value(json_object_get(problem, "status"));
-    return s_send_json(x, status ? status : 500, "application/problem+json", problem, headers);
+    return gateway_http_send_json(x, status ? status : 500, "application/problem+json", problem,
+                                  headers);
 }
 
-static enum MHD_Result VB_PRINTF(3, 4)
-    s_send_simple_problem(http_exchange_t *x, int status, const char *fmt, ...)
+enum MHD_Result
+gateway_http_send_simple_problem(http_exchange_t *x, int status, const char *fmt, ...)
 {
     char detail[512];
     va_list args;
     va_start(args, fmt);
     vsnprintf(detail, sizeof(detail), fmt, args);
     va_end(args);
-    return s_send_problem(x, gateway_problem_new(status, detail, x->path), NULL);
+    return gateway_http_send_problem(x, gateway_problem_new(status, detail, x->path), NULL);
 }
 
 /* --- per-thread RPC client --- */
@@ -147,6 +137,23 @@ gateway_rpc_client(gateway_t *self)
     return client;
 }
 
+vb_rpc_client_t *
+gateway_stream_client(gateway_t *self)
+{
+    vb_rpc_client_t *client = pthread_getspecific(self->stream_key);
+    if (client)
+        return client;
+    vb_rpc_client_options_t options = {
+        .endpoint = self->config.stream_endpoint,
+        .attempt_timeout_ms = 2000,
+        .max_attempts = 3,
+    };
+    client = vb_rpc_client_new(&options);
+    if (client && pthread_setspecific(self->stream_key, client) != 0)
+        vb_rpc_client_destroy(&client);
+    return client;
+}
+
 /* --- health and metrics --- */
 
 static enum MHD_Result
@@ -154,7 +161,7 @@ s_readyz(http_exchange_t *x)
 {
     vb_rpc_client_t *client = gateway_rpc_client(x->gateway);
     if (!client)
-        return s_send_simple_problem(x, 503, "cannot create an RPC client");
+        return gateway_http_send_simple_problem(x, 503, "cannot create an RPC client");
     Verbund__Membership__V1__HealthRequest request = VERBUND__MEMBERSHIP__V1__HEALTH_REQUEST__INIT;
     Verbund__Rpc__V1__Caller caller;
     gateway_auth_self_caller(&caller);
@@ -169,14 +176,15 @@ s_readyz(http_exchange_t *x)
             reply, &verbund__membership__v1__health_reply__descriptor);
     enum MHD_Result result;
     if (!health) {
-        result = s_send_simple_problem(x, 503, "the membership service is not answering (%s)",
-                                       vb_status_name(status));
+        result = gateway_http_send_simple_problem(
+            x, 503, "the membership service is not answering (%s)", vb_status_name(status));
     } else if (!health->database_ok) {
-        result = s_send_simple_problem(x, 503, "the membership service cannot reach its database");
+        result = gateway_http_send_simple_problem(
+            x, 503, "the membership service cannot reach its database");
     } else {
         json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "status", "ready", "checks", "membership",
                                  "ok", "cache", health->cache_ok ? "ok" : "degraded");
-        result = s_send_json(x, 200, "application/json", body, NULL);
+        result = gateway_http_send_json(x, 200, "application/json", body, NULL);
     }
     if (health)
         protobuf_c_message_free_unpacked(&health->base, NULL);
@@ -190,9 +198,9 @@ s_metrics(http_exchange_t *x)
 {
     char *text = vb_metrics_render(x->gateway->metrics);
     if (!text)
-        return s_send_simple_problem(x, 500, "cannot render metrics");
-    enum MHD_Result result =
-        s_send_text(x, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text), NULL);
+        return gateway_http_send_simple_problem(x, 500, "cannot render metrics");
+    enum MHD_Result result = gateway_http_send_text(
+        x, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text), NULL);
     free(text);
     return result;
 }
@@ -221,19 +229,25 @@ s_collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char 
 }
 
 /* Problem for a failed RPC (reply may be NULL). */
-static enum MHD_Result
-s_send_rpc_failure(http_exchange_t *x, vb_status_t status, const Verbund__Rpc__V1__Reply *reply)
+enum MHD_Result
+gateway_http_send_rpc_failure(http_exchange_t *x, vb_status_t status,
+                              const Verbund__Rpc__V1__Reply *reply, const char *service)
 {
     int http = vb_status_http(status);
     const char *detail = reply && reply->message && reply->message[0] ? reply->message : NULL;
-    if (!detail && status == VB_STATUS_UNAVAILABLE)
-        detail = "the membership service is not answering; retry later";
-    if (!detail && status == VB_STATUS_DEADLINE_EXCEEDED)
-        detail = "the membership service did not answer in time";
+    char text[128];
+    if (!detail && status == VB_STATUS_UNAVAILABLE) {
+        snprintf(text, sizeof(text), "the %s service is not answering; retry later", service);
+        detail = text;
+    }
+    if (!detail && status == VB_STATUS_DEADLINE_EXCEEDED) {
+        snprintf(text, sizeof(text), "the %s service did not answer in time", service);
+        detail = text;
+    }
     json_t *problem = gateway_problem_new(http, detail, x->path);
     gateway_problem_add_field_errors(problem, reply);
     static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"verbund\"", NULL};
-    return s_send_problem(x, problem, http == 401 ? www : NULL);
+    return gateway_http_send_problem(x, problem, http == 401 ? www : NULL);
 }
 
 static enum MHD_Result
@@ -241,14 +255,14 @@ s_send_reply(http_exchange_t *x, const gateway_route_t *route, const Verbund__Rp
 {
     ProtobufCMessage *message = vb_rpc_reply_unpack(reply, route->reply_type);
     if (!message)
-        return s_send_simple_problem(x, 502,
-                                     "the membership service sent a reply that does not "
-                                     "decode as %s",
-                                     route->reply_type->name);
+        return gateway_http_send_simple_problem(x, 502,
+                                                "the membership service sent a reply that does not "
+                                                "decode as %s",
+                                                route->reply_type->name);
     json_t *json = gateway_reply_json(route, message);
     protobuf_c_message_free_unpacked(message, NULL);
     if (!json)
-        return s_send_simple_problem(x, 500, "out of memory");
+        return gateway_http_send_simple_problem(x, 500, "out of memory");
 
     const char *headers[7] = {NULL};
     size_t h = 0;
@@ -266,7 +280,7 @@ s_send_reply(http_exchange_t *x, const gateway_route_t *route, const Verbund__Rp
         headers[h++] = "ETag";
         headers[h++] = etag;
     }
-    return s_send_json(x, route->success_status, "application/json", json, headers);
+    return gateway_http_send_json(x, route->success_status, "application/json", json, headers);
 }
 
 static enum MHD_Result
@@ -280,16 +294,16 @@ s_route(http_exchange_t *x, http_request_t *request)
     if (!route) {
         if (path_known) {
             const char *headers[] = {"Allow", allow, NULL};
-            return s_send_problem(
+            return gateway_http_send_problem(
                 x, gateway_problem_new(405, "this path does not support the method", x->path),
                 headers);
         }
-        return s_send_simple_problem(x, 404, "no route for %s %s", x->method, x->path);
+        return gateway_http_send_simple_problem(x, 404, "no route for %s %s", x->method, x->path);
     }
     x->route = route->pattern;
     if (request->too_large)
-        return s_send_simple_problem(x, 413, "the body is larger than %lld bytes",
-                                     (long long)x->gateway->config.max_body);
+        return gateway_http_send_simple_problem(x, 413, "the body is larger than %lld bytes",
+                                                (long long)x->gateway->config.max_body);
 
     /* Who is calling. */
     const char *authorization =
@@ -297,7 +311,7 @@ s_route(http_exchange_t *x, http_request_t *request)
     const char *token = gateway_bearer_token(authorization);
     if (!token) {
         static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"verbund\"", NULL};
-        return s_send_problem(
+        return gateway_http_send_problem(
             x,
             gateway_problem_new(401,
                                 authorization ? "the Authorization header is not a bearer token"
@@ -307,22 +321,24 @@ s_route(http_exchange_t *x, http_request_t *request)
     }
     vb_rpc_client_t *client = gateway_rpc_client(x->gateway);
     if (!client)
-        return s_send_simple_problem(x, 503, "cannot create an RPC client");
+        return gateway_http_send_simple_problem(x, 503, "cannot create an RPC client");
     Verbund__Rpc__V1__Caller caller;
     vb_status_t status =
         gateway_auth_verify(x->gateway, client, token, x->trace_id, x->arena, &caller);
     if (status == VB_STATUS_UNAUTHENTICATED) {
         static const char *const www[] = {
             "WWW-Authenticate", "Bearer realm=\"verbund\", error=\"invalid_token\"", NULL};
-        return s_send_problem(
+        return gateway_http_send_problem(
             x, gateway_problem_new(401, "the token is unknown, expired or revoked", x->path), www);
     }
     if (status != VB_STATUS_OK)
-        return s_send_rpc_failure(x, status, NULL);
+        return gateway_http_send_rpc_failure(x, status, NULL, "membership");
     if (!gateway_role_allows(caller.role, route->min_role))
-        return s_send_simple_problem(
+        return gateway_http_send_simple_problem(
             x, 403, "this route needs the role %s or higher",
             vb_json_enum_name(&verbund__rpc__v1__role__descriptor, route->min_role, x->arena));
+    if (route->flags & GATEWAY_ROUTE_STREAM)
+        return gateway_stream_serve(x, route, &caller);
 
     /* The body. */
     json_t *body = NULL;
@@ -330,8 +346,9 @@ s_route(http_exchange_t *x, http_request_t *request)
         const char *content_type =
             MHD_lookup_connection_value(x->connection, MHD_HEADER_KIND, "Content-Type");
         if (!gateway_content_type_is_json(content_type))
-            return s_send_simple_problem(x, 415, "the body must be application/json, not %s",
-                                         content_type ? content_type : "untyped");
+            return gateway_http_send_simple_problem(x, 415,
+                                                    "the body must be application/json, not %s",
+                                                    content_type ? content_type : "untyped");
         json_error_t error;
         body = json_loadb(request->body, request->size, JSON_REJECT_DUPLICATES, &error);
         if (!body) {
@@ -341,7 +358,7 @@ s_route(http_exchange_t *x, http_request_t *request)
             json_t *problem = gateway_problem_new(400, detail, x->path);
             json_object_set_new(problem, "line", json_integer(error.line));
             json_object_set_new(problem, "column", json_integer(error.column));
-            return s_send_problem(x, problem, NULL);
+            return gateway_http_send_problem(x, problem, NULL);
         }
     }
 
@@ -381,7 +398,7 @@ s_route(http_exchange_t *x, http_request_t *request)
     if (!message) {
         json_t *problem = gateway_problem_new(400, "the request has invalid fields", x->path);
         gateway_problem_add_json_errors(problem, &errors);
-        return s_send_problem(x, problem, NULL);
+        return gateway_http_send_problem(x, problem, NULL);
     }
 
     vb_rpc_call_options_t options = {
@@ -396,8 +413,9 @@ s_route(http_exchange_t *x, http_request_t *request)
     enum MHD_Result result =
         vb_status_is_success(status) && reply
             ? s_send_reply(x, route, reply)
-            : s_send_rpc_failure(x, vb_status_is_success(status) ? VB_STATUS_INTERNAL : status,
-                                 reply);
+            : gateway_http_send_rpc_failure(
+                  x, vb_status_is_success(status) ? VB_STATUS_INTERNAL : status, reply,
+                  "membership");
     if (reply)
         verbund__rpc__v1__reply__free_unpacked(reply, NULL);
     return result;
@@ -471,11 +489,11 @@ s_handle(gateway_t *gateway, struct MHD_Connection *connection, const char *url,
         x.route = url;
         if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
             const char *headers[] = {"Allow", "GET", NULL};
-            result = s_send_problem(
+            result = gateway_http_send_problem(
                 &x, gateway_problem_new(405, "this path supports only GET", url), headers);
         } else if (strcmp(url, "/livez") == 0) {
-            result =
-                s_send_json(&x, 200, "application/json", json_pack("{s:s}", "status", "ok"), NULL);
+            result = gateway_http_send_json(&x, 200, "application/json",
+                                            json_pack("{s:s}", "status", "ok"), NULL);
         } else if (strcmp(url, "/readyz") == 0) {
             result = s_readyz(&x);
         } else {
@@ -568,8 +586,14 @@ gateway_http_start(gateway_t *self)
 {
     self->listen_fd = -1;
     atomic_init(&self->in_flight, 0);
+    atomic_init(&self->stopping, false);
     if (pthread_key_create(&self->client_key, s_client_destroy) != 0) {
         vb_log_error("cannot create the thread key of RPC clients");
+        return -1;
+    }
+    if (pthread_key_create(&self->stream_key, s_client_destroy) != 0) {
+        vb_log_error("cannot create the thread key of RPC clients");
+        pthread_key_delete(self->client_key);
         return -1;
     }
     struct sockaddr_storage address;
@@ -604,6 +628,7 @@ gateway_http_start(gateway_t *self)
         vb_log_error("cannot listen on %s:%lld (in use, or not an address of this host)",
                      self->config.http_host, (long long)self->config.http_port);
         pthread_key_delete(self->client_key);
+        pthread_key_delete(self->stream_key);
         return -1;
     }
     return 0;
@@ -615,6 +640,7 @@ gateway_http_stop(gateway_t *self, int drain_ms)
     if (!self->daemon)
         return;
     self->listen_fd = MHD_quiesce_daemon(self->daemon);
+    atomic_store(&self->stopping, true); /* long polls answer, event streams end */
     int64_t deadline = vb_clock_monotonic_us() + (int64_t)drain_ms * 1000;
     while (atomic_load(&self->in_flight) > 0 && vb_clock_monotonic_us() < deadline) {
         struct timespec pause = {0, 10 * 1000 * 1000};
@@ -629,4 +655,5 @@ gateway_http_stop(gateway_t *self, int drain_ms)
         close(self->listen_fd);
     self->listen_fd = -1;
     pthread_key_delete(self->client_key);
+    pthread_key_delete(self->stream_key);
 }

@@ -21,6 +21,7 @@ static const http_status_row_t s_statuses[] = {
     {404, "not_found", "Not Found"},
     {405, "method_not_allowed", "Method Not Allowed"}, /* HTTP only: path known, method not */
     {409, "conflict", "Conflict"},
+    {410, "snapshot_required", "Gone"}, /* a stream position older than the retention */
     {413, "payload_too_large", "Content Too Large"},
     {415, "unsupported_media_type", "Unsupported Media Type"}, /* HTTP only: body not JSON */
     {422, "unprocessable", "Unprocessable Content"},

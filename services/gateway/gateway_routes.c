@@ -10,12 +10,14 @@
 #include <string.h>
 
 #include "verbund/membership/v1/membership.pb-c.h"
+#include "verbund/stream/v1/stream.pb-c.h"
 
 #define ROLE_ADMIN VERBUND__RPC__V1__ROLE__ROLE_ADMIN
 #define ROLE_STAFF VERBUND__RPC__V1__ROLE__ROLE_STAFF
 #define ROLE_MEMBER VERBUND__RPC__V1__ROLE__ROLE_MEMBER
 
 #define M(name) &verbund__membership__v1__##name##__descriptor
+#define S(name) &verbund__stream__v1__##name##__descriptor
 
 /* Every route; api/openapi.yaml describes each one (test_gateway_routes.c checks). Columns:
  * method, pattern, rpc method, request, reply, body field, {param, field}, fixed fields,
@@ -82,6 +84,12 @@ static const gateway_route_t s_routes[] = {
      NULL, {{0}}, NULL, ROLE_MEMBER, NULL, 200, NULL, 0},
     {"POST", "/v1/tokens", "membership.TokenCreate", M(token_create_request),
      M(token_create_reply), "", {{0}}, NULL, ROLE_ADMIN, NULL, 201, "/v1/tokens/", 0},
+    /* the event stream: any token with topic prefixes (gateway_stream.c decides), answered by
+     * gateway_stream_http.c */
+    {"GET", "/v1/stream", "stream.Read", S(read_request), S(read_reply), NULL, {{0}}, NULL,
+     ROLE_MEMBER, NULL, 200, NULL, GATEWAY_ROUTE_STREAM},
+    {"GET", "/v1/stream/sse", "stream.Read", S(read_request), S(read_reply), NULL, {{0}}, NULL,
+     ROLE_MEMBER, NULL, 200, NULL, GATEWAY_ROUTE_STREAM | GATEWAY_ROUTE_SSE},
 };
 // clang-format on
 

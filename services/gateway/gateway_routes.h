@@ -24,6 +24,9 @@ enum {
     GATEWAY_ROUTE_UPDATE_MASK = 1 << 2,   /* top-level body keys -> update_mask */
     GATEWAY_ROUTE_IF_MATCH = 1 << 3,      /* If-Match: <version> -> expected_version */
     GATEWAY_ROUTE_ETAG = 1 << 4,          /* reply's "version" becomes the ETag */
+    GATEWAY_ROUTE_STREAM = 1 << 5, /* the event stream: gateway_stream_http.c answers, not the
+                                      generic path (query parsed by gateway_stream.c) */
+    GATEWAY_ROUTE_SSE = 1 << 6,    /* with STREAM: Server-Sent Events instead of a batch */
 };
 
 /* One path parameter and the request field it fills. */

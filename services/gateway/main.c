@@ -10,7 +10,9 @@
 
 #include "gateway.h"
 #include "gateway_routes.h"
+#include "vb/cloudevent.h"
 #include "vb/config.h"
+#include "vb/czmq_once.h"
 #include "vb/log.h"
 
 #define GATEWAY_DRAIN_MS 8000
@@ -31,6 +33,14 @@ static const vb_config_entry_t s_config[] = {
      "5000", 100, 60000, 0, "deadline of one RPC made for an HTTP request"},
     {"VERBUND_HTTP_MAX_CONNECTIONS", VB_CONFIG_INT, offsetof(gateway_config_t, connection_limit),
      "256", 1, 10000, 0, "concurrent HTTP connections (one thread each)"},
+    {"VERBUND_STREAM_REPLAY_ENDPOINT", VB_CONFIG_STRING,
+     offsetof(gateway_config_t, stream_endpoint), "tcp://127.0.0.1:7202", 0, 0, 0,
+     "ZeroMQ replay endpoint of the stream service"},
+    {"VERBUND_GATEWAY_SSE_KEEPALIVE_MS", VB_CONFIG_INT,
+     offsetof(gateway_config_t, sse_keepalive_ms), "15000", 100, 600000, 0,
+     "Server-Sent Events: a comment after this long without events"},
+    {"VERBUND_GATEWAY_STREAM_POLL_MS", VB_CONFIG_INT, offsetof(gateway_config_t, stream_poll_ms),
+     "100", 10, 10000, 0, "long poll and Server-Sent Events: stream.Read interval when caught up"},
 };
 
 static void
@@ -82,6 +92,7 @@ main(int argc, char **argv)
 
     /* Signals go to sigwait below: block them before any thread (MHD, ZeroMQ) starts. */
     zsys_handler_set(NULL);
+    vb_czmq_init_once(); /* before MHD threads create their RPC clients (vb/czmq_once.h) */
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
@@ -90,6 +101,7 @@ main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     int rc = 2;
+    vb_cloudevent_register_known_payloads(); /* before threads: /v1/stream renders payloads */
     gateway.metrics = vb_metrics_new();
     gateway.auth = gateway_auth_new();
     if (!gateway.metrics || !gateway.auth) {
@@ -98,8 +110,9 @@ main(int argc, char **argv)
     }
     if (gateway_http_start(&gateway) < 0)
         goto cleanup;
-    vb_log_info("listening on http://%s:%lld, membership at %s", gateway.config.http_host,
-                (long long)gateway.config.http_port, gateway.config.membership_endpoint);
+    vb_log_info("listening on http://%s:%lld, membership at %s, stream at %s",
+                gateway.config.http_host, (long long)gateway.config.http_port,
+                gateway.config.membership_endpoint, gateway.config.stream_endpoint);
 
     int signal_number = 0;
     sigwait(&signals, &signal_number);

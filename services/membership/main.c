@@ -1,6 +1,7 @@
 /* main.c - verbund-membership: reads its configuration, opens PostgreSQL (migrations, prepared
- * statements, taxonomy, bootstrap admin token), the Redis cache and the write batch, and runs
- * the service loop. Wiring only: behaviour lives in membership_handlers.c and the modules.
+ * statements, taxonomy, bootstrap admin token), the Redis cache, the write batch and the event
+ * outbox, and runs the service loop. Wiring only: behaviour lives in membership_handlers.c and
+ * the modules.
  *
  * Exit codes: 0 clean shutdown (SIGTERM/SIGINT, or --print-config), 1 unexpected failure
  * (out of memory, loop error), 2 bad configuration, 3 database unavailable or refused
@@ -16,6 +17,7 @@
 #include "vb/db.h"
 #include "vb/ids.h"
 #include "vb/log.h"
+#include "vb/outbox.h"
 #include "vb/service.h"
 #include "vb/write_batch.h"
 #include "membership.h"
@@ -47,6 +49,7 @@ typedef struct {
     char *admin_token;
     int64_t minimum_supporting_cents;
     char *log_level;
+    int64_t rpc_max_batch;
 } s_config_t;
 
 #define S_FIELD(name) offsetof(s_config_t, name)
@@ -71,6 +74,8 @@ static const vb_config_entry_t s_config_table[] = {
      "minimum yearly contribution of a supporting membership, in euro cents"},
     {"VERBUND_LOG_LEVEL", VB_CONFIG_STRING, S_FIELD(log_level), "info", 0, 0, 0,
      "debug, info, warn or error"},
+    {"VERBUND_RPC_MAX_BATCH", VB_CONFIG_INT, S_FIELD(rpc_max_batch), "64", 1, 1024, 0,
+     "write requests committed together in one transaction (1 = a commit per request)"},
 };
 
 static void
@@ -141,6 +146,7 @@ main(int argc, char **argv)
     vb_db_t *db = NULL;
     vb_cache_t *cache = NULL;
     vb_write_batch_t *batch = NULL;
+    vb_outbox_t *outbox = NULL;
     membership_taxonomy_t *taxonomy = NULL;
     membership_t *membership = NULL;
     vb_service_t *service = NULL;
@@ -202,6 +208,12 @@ main(int argc, char **argv)
         exit_code = S_EXIT_DATABASE;
         goto cleanup;
     }
+    outbox = vb_outbox_new(db, MEMBERSHIP_SERVICE);
+    if (!outbox) {
+        vb_log_error("database: preparing the outbox: %s", vb_db_error(db));
+        exit_code = S_EXIT_DATABASE;
+        goto cleanup;
+    }
 
     vb_cache_options_t cache_options = {
         .host = config.redis_host,
@@ -214,6 +226,7 @@ main(int argc, char **argv)
         goto cleanup;
     membership->db = db;
     membership->cache = cache;
+    membership->outbox = outbox;
     membership->taxonomy = taxonomy;
     membership->minimum_supporting_cents = config.minimum_supporting_cents;
 
@@ -228,6 +241,7 @@ main(int argc, char **argv)
                 .method_count = method_count,
                 .handler_context = membership,
                 .batch_hooks = vb_write_batch_hooks(batch),
+                .max_batch = (int)config.rpc_max_batch,
             },
     };
     service = vb_service_new(&service_options);
@@ -255,6 +269,7 @@ cleanup:
     vb_service_destroy(&service);
     free(membership);
     vb_cache_destroy(&cache);
+    vb_outbox_destroy(&outbox);
     vb_write_batch_destroy(&batch);
     membership_taxonomy_destroy(&taxonomy);
     vb_db_destroy(&db);

@@ -1,6 +1,7 @@
 /* membership.h - the membership service's context (created in main.c, passed to every handler)
  * and its dispatch table: one handler per request message of verbund.membership.v1, in proto
- * order. Does not: own the database, cache or taxonomy (main.c creates and destroys them). */
+ * order. Does not: own the database, cache, outbox or taxonomy (main.c creates and destroys
+ * them). */
 #ifndef MEMBERSHIP_H
 #define MEMBERSHIP_H
 
@@ -10,6 +11,7 @@
 
 #include "vb/cache.h"
 #include "vb/db.h"
+#include "vb/outbox.h"
 #include "vb/rpc_server.h"
 #include "membership_taxonomy.h"
 
@@ -27,6 +29,7 @@ typedef struct {
 typedef struct {
     vb_db_t *db;                           /* borrowed: the service's connection */
     vb_cache_t *cache;                     /* borrowed: Redis cache, may be unavailable */
+    vb_outbox_t *outbox;                   /* borrowed: events, appended in the call's transaction */
     const membership_taxonomy_t *taxonomy; /* borrowed: loaded once at start */
     int64_t minimum_supporting_cents;      /* VERBUND_MIN_SUPPORTING_CONTRIBUTION_CENTS */
     membership_cache_pending_t pending[MEMBERSHIP_CACHE_PENDING_MAX]; /* undelivered writes */

@@ -1,6 +1,7 @@
 /* membership_handlers.c - one handler per request message of verbund.membership.v1, in proto
- * order: authorise the envelope's caller, validate, call the store, build the reply in the call
- * arena. Also the person cache (Redis, versioned) with its pending-invalidation list.
+ * order: authorise the envelope's caller, validate, call the store, append the change's event to
+ * the outbox (same transaction), build the reply in the call arena. Also the person cache
+ * (Redis, versioned) with its pending-invalidation list.
  * Does not: contain SQL (membership_store.c) or log successes (the RPC layer logs outcomes). */
 #include "membership.h"
 
@@ -351,6 +352,60 @@ s_reply(vb_rpc_call_t *call, const ProtobufCMessageDescriptor *descriptor)
     return reply;
 }
 
+/* ---- events (docs/events.md) ---- */
+
+#define S_EVENT_TYPE(what) "verbund.membership." what ".v1"
+
+/* The event of each membership action, indexed by MembershipAction. */
+static const char *const s_transition_events[] = {
+    [MEMBERSHIP_ACTION_APPROVE] = S_EVENT_TYPE("membership.approved"),
+    [MEMBERSHIP_ACTION_SUSPEND] = S_EVENT_TYPE("membership.suspended"),
+    [MEMBERSHIP_ACTION_RESUME] = S_EVENT_TYPE("membership.resumed"),
+    [MEMBERSHIP_ACTION_TERMINATE] = S_EVENT_TYPE("membership.terminated"),
+    [MEMBERSHIP_ACTION_LAPSE] = S_EVENT_TYPE("membership.lapsed"),
+};
+
+/* Appends an event in the call's transaction. A failure fails the call, whose savepoint is then
+ * rolled back: the change and its event commit together or not at all. */
+static vb_status_t
+s_emit(membership_t *self, vb_rpc_call_t *call, const char *type, const char *subject,
+       const ProtobufCMessage *data)
+{
+    vb_status_t status = vb_outbox_append(self->outbox, type, subject, data);
+    if (status != VB_STATUS_OK)
+        return s_store_failed(self, call, status, "writing the event");
+    return VB_STATUS_OK;
+}
+
+static vb_status_t
+s_emit_person(membership_t *self, vb_rpc_call_t *call, const char *type,
+              membership_person_t *person)
+{
+    Verbund__Membership__V1__PersonEvent event = VERBUND__MEMBERSHIP__V1__PERSON_EVENT__INIT;
+    event.person = person;
+    return s_emit(self, call, type, person->id, &event.base);
+}
+
+static vb_status_t
+s_emit_organization(membership_t *self, vb_rpc_call_t *call, const char *type,
+                    membership_organization_t *organization)
+{
+    Verbund__Membership__V1__OrganizationEvent event =
+        VERBUND__MEMBERSHIP__V1__ORGANIZATION_EVENT__INIT;
+    event.organization = organization;
+    return s_emit(self, call, type, organization->id, &event.base);
+}
+
+static vb_status_t
+s_emit_membership(membership_t *self, vb_rpc_call_t *call, const char *type,
+                  membership_record_t *membership)
+{
+    Verbund__Membership__V1__MembershipEvent event =
+        VERBUND__MEMBERSHIP__V1__MEMBERSHIP_EVENT__INIT;
+    event.membership = membership;
+    return s_emit(self, call, type, membership->id, &event.base);
+}
+
 /* ---- persons ---- */
 
 vb_status_t
@@ -374,14 +429,28 @@ membership_handle_person_create(void *context, vb_rpc_call_t *call)
         (status = s_require_organization(self, call, "person.organization_id",
                                          person->organization_id)) != VB_STATUS_OK)
         return status;
-    membership_person_t *created = NULL;
-    status = membership_store_person_insert(self->db, call->arena, person, &created);
+    /* The reply is the row as stored: the timestamps are set here, not read back, so the
+     * insert need not be waited for (see membership_store_person_insert_new). */
+    char now[VB_RFC3339_SIZE];
+    vb_clock_format_rfc3339(vb_clock_now_us(), now);
+    person->created_at = vb_arena_strdup(call->arena, now);
+    person->updated_at = person->created_at;
+    person->version = 1;
+    person->erased = false;
+    if (!person->consents) {
+        person->consents = vb_arena_message(call->arena, &verbund__membership__v1__consents__descriptor);
+    }
+    membership_person_t *created = person;
+    status = membership_store_person_insert_new(self->db, call->arena, person);
     if (status == VB_STATUS_CONFLICT) {
         vb_rpc_field_error(call, "person.email", "is already used by another person");
         return vb_rpc_fail(call, status, "a person with this email exists");
     }
     if (status != VB_STATUS_OK)
         return s_store_failed(self, call, status, "creating the person");
+    if ((status = s_emit_person(self, call, S_EVENT_TYPE("person.created"), created)) !=
+        VB_STATUS_OK)
+        return status;
     Verbund__Membership__V1__PersonReply *reply =
         s_reply(call, &verbund__membership__v1__person_reply__descriptor);
     reply->person = created;
@@ -545,6 +614,9 @@ membership_handle_person_update(void *context, vb_rpc_call_t *call)
         return vb_rpc_fail(call, VB_STATUS_CONFLICT, "the person changed meanwhile; read it again");
     if (status != VB_STATUS_OK)
         return s_store_failed(self, call, status, "updating the person");
+    if ((status = s_emit_person(self, call, S_EVENT_TYPE("person.updated"), updated)) !=
+        VB_STATUS_OK)
+        return status;
     s_cache_invalidate(self, updated->id, updated->version);
     Verbund__Membership__V1__PersonReply *reply =
         s_reply(call, &verbund__membership__v1__person_reply__descriptor);
@@ -594,6 +666,24 @@ membership_handle_person_erase(void *context, vb_rpc_call_t *call)
         record.actor_role = (char *)membership_role_name(s_role(call));
         record.reason = request->reason;
         status = membership_store_audit_insert(self->db, &record);
+    }
+    if (status == VB_STATUS_OK) {
+        /* Events of this person still in the outbox (person and expert profile events use the
+         * person id as subject) keep the id only; the stream service scrubs the log's copies
+         * when it relays person.erased. Redact first: the erased event itself stays. */
+        Verbund__Membership__V1__Person id_only = VERBUND__MEMBERSHIP__V1__PERSON__INIT;
+        id_only.id = person->id;
+        Verbund__Membership__V1__PersonEvent redacted = VERBUND__MEMBERSHIP__V1__PERSON_EVENT__INIT;
+        redacted.person = &id_only;
+        status = vb_outbox_redact(self->outbox, person->id, &redacted.base);
+    }
+    if (status == VB_STATUS_OK) {
+        Verbund__Membership__V1__PersonErasedEvent erased =
+            VERBUND__MEMBERSHIP__V1__PERSON_ERASED_EVENT__INIT;
+        erased.id = person->id;
+        erased.erased_at = (char *)erased_at;
+        status = vb_outbox_append(self->outbox, S_EVENT_TYPE("person.erased"), person->id,
+                                  &erased.base);
     }
     if (status != VB_STATUS_OK)
         return s_store_failed(self, call, status, "erasing the person");
@@ -687,6 +777,13 @@ membership_handle_expert_profile_put(void *context, vb_rpc_call_t *call)
     status = membership_store_expert_profile_put(self->db, call->arena, profile, &stored);
     if (status != VB_STATUS_OK)
         return s_store_failed(self, call, status, "saving the expert profile");
+    /* subject: the person id, so that erasing the person redacts these events too */
+    Verbund__Membership__V1__ExpertProfileEvent event =
+        VERBUND__MEMBERSHIP__V1__EXPERT_PROFILE_EVENT__INIT;
+    event.profile = stored;
+    if ((status = s_emit(self, call, S_EVENT_TYPE("expert_profile.updated"), person->id,
+                         &event.base)) != VB_STATUS_OK)
+        return status;
     Verbund__Membership__V1__ExpertProfileReply *reply =
         s_reply(call, &verbund__membership__v1__expert_profile_reply__descriptor);
     reply->profile = stored;
@@ -716,6 +813,9 @@ membership_handle_organization_create(void *context, vb_rpc_call_t *call)
     status = membership_store_organization_insert(self->db, call->arena, organization, &created);
     if (status != VB_STATUS_OK)
         return s_store_failed(self, call, status, "creating the organisation");
+    if ((status = s_emit_organization(self, call, S_EVENT_TYPE("organization.created"),
+                                      created)) != VB_STATUS_OK)
+        return status;
     Verbund__Membership__V1__OrganizationReply *reply =
         s_reply(call, &verbund__membership__v1__organization_reply__descriptor);
     reply->organization = created;
@@ -814,6 +914,9 @@ membership_handle_membership_create(void *context, vb_rpc_call_t *call)
     status = membership_store_membership_insert(self->db, call->arena, membership, &created);
     if (status != VB_STATUS_OK)
         return s_store_failed(self, call, status, "creating the membership");
+    if ((status = s_emit_membership(self, call, S_EVENT_TYPE("membership.applied"), created)) !=
+        VB_STATUS_OK)
+        return status;
     Verbund__Membership__V1__MembershipReply *reply =
         s_reply(call, &verbund__membership__v1__membership_reply__descriptor);
     reply->membership = created;
@@ -942,6 +1045,12 @@ membership_handle_membership_transition(void *context, vb_rpc_call_t *call)
         return vb_rpc_fail(call, VB_STATUS_CONFLICT, "the membership changed meanwhile");
     if (status != VB_STATUS_OK)
         return s_store_failed(self, call, status, "saving the membership");
+    /* membership_lifecycle_apply accepted the action, so it is one of the table's */
+    VB_ASSERT((size_t)request->action < VB_ARRAY_SIZE(s_transition_events) &&
+              s_transition_events[request->action]);
+    if ((status = s_emit_membership(self, call, s_transition_events[request->action], saved)) !=
+        VB_STATUS_OK)
+        return status;
     Verbund__Membership__V1__MembershipReply *reply =
         s_reply(call, &verbund__membership__v1__membership_reply__descriptor);
     reply->membership = saved;
@@ -1002,6 +1111,14 @@ membership_handle_token_create(void *context, vb_rpc_call_t *call)
         membership_utf8_length(request->label) > MEMBERSHIP_NAME_MAX)
         membership_errors_add(&errors, "label", "must be valid UTF-8 of at most %d characters",
                               MEMBERSHIP_NAME_MAX);
+    if (request->n_topic_prefixes > MEMBERSHIP_TOKEN_MAX_TOPICS)
+        membership_errors_add(&errors, "topic_prefixes", "must have at most %d entries",
+                              MEMBERSHIP_TOKEN_MAX_TOPICS);
+    for (size_t i = 0; i < request->n_topic_prefixes && i < MEMBERSHIP_TOKEN_MAX_TOPICS; i++)
+        if (!membership_tokens_topic_valid(request->topic_prefixes[i]))
+            membership_errors_add(&errors, "topic_prefixes",
+                                  "entry %zu must be 1 to %d characters of A-Z a-z 0-9 . _ -", i,
+                                  MEMBERSHIP_TOKEN_TOPIC_MAX_LENGTH);
     if ((status = s_check(call, &errors, "token request")) != VB_STATUS_OK)
         return status;
     if (request->person_id[0] &&
@@ -1015,8 +1132,11 @@ membership_handle_token_create(void *context, vb_rpc_call_t *call)
     int64_t ttl =
         request->ttl_seconds ? request->ttl_seconds : MEMBERSHIP_TOKEN_DEFAULT_TTL_SECONDS;
     const char *expires_at = NULL;
+    const char *topics = membership_tokens_topics_join(call->arena, request->topic_prefixes,
+                                                       request->n_topic_prefixes);
     status = membership_store_token_insert(self->db, call->arena, id, hash, role,
-                                           request->person_id, request->label, ttl, &expires_at);
+                                           request->person_id, request->label, ttl, topics,
+                                           &expires_at);
     if (status != VB_STATUS_OK)
         return s_store_failed(self, call, status, "creating the token");
     Verbund__Membership__V1__TokenCreateReply *reply =
@@ -1026,6 +1146,8 @@ membership_handle_token_create(void *context, vb_rpc_call_t *call)
     reply->role = request->role;
     reply->person_id = request->person_id;
     reply->expires_at = (char *)expires_at;
+    reply->topic_prefixes = request->topic_prefixes;
+    reply->n_topic_prefixes = request->n_topic_prefixes;
     return VB_STATUS_CREATED;
 }
 
@@ -1039,9 +1161,10 @@ membership_handle_token_verify(void *context, vb_rpc_call_t *call)
         return vb_rpc_fail(call, VB_STATUS_UNAUTHENTICATED, "invalid token");
     membership_token_row_t row = {0};
     const char *expires_at = NULL;
+    const char *topics = NULL;
     vb_status_t status =
         membership_store_token_find(self->db, call->arena, hash, &row.id, &row.role, &row.person_id,
-                                    &row.expired, &row.revoked, &expires_at);
+                                    &row.expired, &row.revoked, &expires_at, &topics);
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, VB_STATUS_UNAUTHENTICATED, "invalid token");
     if (status != VB_STATUS_OK)
@@ -1053,6 +1176,8 @@ membership_handle_token_verify(void *context, vb_rpc_call_t *call)
                            row.revoked   ? "revoked"
                            : row.expired ? "expired"
                                          : "not usable");
+    int n_topics = membership_tokens_topics_split(call->arena, topics, &caller->topic_prefixes);
+    caller->n_topic_prefixes = n_topics > 0 ? (size_t)n_topics : 0;
     Verbund__Membership__V1__TokenVerifyReply *reply =
         s_reply(call, &verbund__membership__v1__token_verify_reply__descriptor);
     reply->caller = caller;

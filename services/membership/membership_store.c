@@ -50,12 +50,12 @@
 
 static const vb_db_statement_t s_statements[] = {
     /* persons */
-    {"person_insert",
-     "INSERT INTO persons AS p (id, name, email, organization_id, region, sector, languages,"
+    /* a new person; the timestamps come from the service ($12), nothing is read back */
+    {"person_insert_new",
+     "INSERT INTO persons (id, name, email, organization_id, region, sector, languages,"
      " skills, interests, visible_in_network, federate, created_at, updated_at)"
      " VALUES ($1::uuid, $2, $3, $4::uuid, $5, $6, " TEXT_ARRAY("$7") ", $8::jsonb, "
-     TEXT_ARRAY("$9") ", $10::boolean, $11::boolean, clock_timestamp(), clock_timestamp())"
-     " RETURNING " PERSON_COLUMNS},
+     TEXT_ARRAY("$9") ", $10::boolean, $11::boolean, $12::timestamptz, $12::timestamptz)"},
     {"person_get", "SELECT " PERSON_COLUMNS " FROM persons p WHERE p.id = $1::uuid"},
     {"person_get_for_update",
      "SELECT " PERSON_COLUMNS " FROM persons p WHERE p.id = $1::uuid FOR UPDATE"},
@@ -147,14 +147,17 @@ static const vb_db_statement_t s_statements[] = {
 
     /* tokens */
     {"token_insert",
-     "INSERT INTO tokens AS t (id, hash, role, person_id, label, expires_at, created_at)"
+     "INSERT INTO tokens AS t (id, hash, role, person_id, label, expires_at, created_at,"
+     " topic_prefixes)"
      " VALUES ($1::uuid, $2, $3, $4::uuid, $5,"
-     " clock_timestamp() + make_interval(secs => $6::bigint), clock_timestamp())"
+     " clock_timestamp() + make_interval(secs => $6::bigint), clock_timestamp(),"
+     " string_to_array($7, ','))"
      " RETURNING " TS("t.expires_at")},
     {"token_find",
      "SELECT t.id::text, t.role, coalesce(t.person_id::text, ''),"
      " t.expires_at IS NOT NULL AND t.expires_at <= clock_timestamp(),"
-     " t.revoked_at IS NOT NULL, coalesce(" TS("t.expires_at") ", '')"
+     " t.revoked_at IS NOT NULL, coalesce(" TS("t.expires_at") ", ''),"
+     " array_to_string(t.topic_prefixes, ',')"
      " FROM tokens t WHERE t.hash = $1"},
     {"token_revoke_person",
      "UPDATE tokens SET revoked_at = clock_timestamp()"
@@ -529,14 +532,14 @@ s_person_params(vb_arena_t *arena, const membership_person_t *person, const char
 }
 
 vb_status_t
-membership_store_person_insert(vb_db_t *db, vb_arena_t *arena, const membership_person_t *person,
-                               membership_person_t **out)
+membership_store_person_insert_new(vb_db_t *db, vb_arena_t *arena,
+                                   const membership_person_t *person)
 {
-    const char *params[11];
+    const char *params[12];
     if (s_person_params(arena, person, params) != 0)
         return VB_STATUS_BAD_REQUEST;
-    return s_query_one(db, arena, "person_insert", params, 11, s_build_person, -1, (void **)out,
-                       NULL);
+    params[11] = person->created_at;
+    return vb_db_write(db, "person_insert_new", params, 12);
 }
 
 vb_status_t
@@ -760,8 +763,8 @@ membership_store_expert_profile_delete(vb_db_t *db, const char *person_id)
 
 typedef struct {
     vb_arena_t *arena;
-    const char **columns[6]; /* where each column's text goes (NULL: skip) */
-    bool *flags[6];          /* where each boolean column goes (NULL: skip) */
+    const char **columns[7]; /* where each column's text goes (NULL: skip) */
+    bool *flags[7];          /* where each boolean column goes (NULL: skip) */
     bool found;
 } s_token_row_t;
 
@@ -770,7 +773,7 @@ s_token_row(void *arg, const vb_db_row_t *row)
 {
     s_token_row_t *token = arg;
     token->found = true;
-    for (int i = 0; i < 6 && i < vb_db_row_columns(row); i++) {
+    for (int i = 0; i < 7 && i < vb_db_row_columns(row); i++) {
         if (token->columns[i])
             *token->columns[i] = s_text(token->arena, row, i);
         if (token->flags[i])
@@ -782,12 +785,14 @@ s_token_row(void *arg, const vb_db_row_t *row)
 vb_status_t
 membership_store_token_insert(vb_db_t *db, vb_arena_t *arena, const char *id, const char *hash,
                               const char *role, const char *person_id, const char *label,
-                              int64_t ttl_seconds, const char **expires_at)
+                              int64_t ttl_seconds, const char *topic_prefixes,
+                              const char **expires_at)
 {
+    const char *topics = topic_prefixes ? topic_prefixes : "";
     const char *params[] = {
-        id, hash, role, s_null_if_empty(person_id), label, s_int(arena, ttl_seconds)};
+        id, hash, role, s_null_if_empty(person_id), label, s_int(arena, ttl_seconds), topics};
     s_token_row_t token = {.arena = arena, .columns = {expires_at}};
-    vb_status_t status = vb_db_run(db, "token_insert", params, 6, s_token_row, &token, NULL);
+    vb_status_t status = vb_db_run(db, "token_insert", params, 7, s_token_row, &token, NULL);
     if (status == VB_STATUS_OK && !token.found)
         return VB_STATUS_INTERNAL;
     return status;
@@ -796,13 +801,13 @@ membership_store_token_insert(vb_db_t *db, vb_arena_t *arena, const char *id, co
 vb_status_t
 membership_store_token_find(vb_db_t *db, vb_arena_t *arena, const char *hash, const char **id,
                             const char **role, const char **person_id, bool *expired, bool *revoked,
-                            const char **expires_at)
+                            const char **expires_at, const char **topic_prefixes)
 {
     const char *params[] = {hash};
     s_token_row_t token = {
         .arena = arena,
-        .columns = {id, role, person_id, NULL, NULL, expires_at},
-        .flags = {NULL, NULL, NULL, expired, revoked, NULL},
+        .columns = {id, role, person_id, NULL, NULL, expires_at, topic_prefixes},
+        .flags = {NULL, NULL, NULL, expired, revoked, NULL, NULL},
     };
     vb_status_t status = vb_db_run(db, "token_find", params, 1, s_token_row, &token, NULL);
     if (status == VB_STATUS_OK && !token.found)

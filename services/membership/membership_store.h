@@ -48,9 +48,11 @@ typedef struct {
 } membership_membership_filter_t;
 
 /* ---- persons ---- */
-vb_status_t membership_store_person_insert(vb_db_t *db, vb_arena_t *arena,
-                                           const membership_person_t *person,
-                                           membership_person_t **out);
+/* Inserts person as it is (id, created_at already set; version 1) with vb_db_write: inside an
+ * optimistic write batch nothing is waited for, and a duplicate email voids the pass, whose
+ * careful run gets CONFLICT here. */
+vb_status_t membership_store_person_insert_new(vb_db_t *db, vb_arena_t *arena,
+                                               const membership_person_t *person);
 /* for_update locks the row until the transaction ends. *erased_at (may be NULL) is the
  * erasure time or "". */
 vb_status_t membership_store_person_get(vb_db_t *db, vb_arena_t *arena, const char *id,
@@ -109,15 +111,18 @@ vb_status_t membership_store_expert_profile_get(vb_db_t *db, vb_arena_t *arena,
 vb_status_t membership_store_expert_profile_delete(vb_db_t *db, const char *person_id);
 
 /* ---- tokens ---- */
-/* Inserts a token that expires after ttl_seconds; *expires_at (arena) is its RFC 3339 expiry. */
+/* Inserts a token that expires after ttl_seconds, with its stream topic prefixes joined by
+ * commas ("" or NULL: none); *expires_at (arena) is its RFC 3339 expiry. */
 vb_status_t membership_store_token_insert(vb_db_t *db, vb_arena_t *arena, const char *id,
                                           const char *hash, const char *role, const char *person_id,
                                           const char *label, int64_t ttl_seconds,
-                                          const char **expires_at);
-/* The stored token with this hash: fills the fields (strings in arena); NOT_FOUND when none. */
+                                          const char *topic_prefixes, const char **expires_at);
+/* The stored token with this hash: fills the fields (strings in arena; topic prefixes joined by
+ * commas, "" when none); NOT_FOUND when none. */
 vb_status_t membership_store_token_find(vb_db_t *db, vb_arena_t *arena, const char *hash,
                                         const char **id, const char **role, const char **person_id,
-                                        bool *expired, bool *revoked, const char **expires_at);
+                                        bool *expired, bool *revoked, const char **expires_at,
+                                        const char **topic_prefixes);
 vb_status_t membership_store_token_revoke_person(vb_db_t *db, const char *person_id);
 /* The admin token of VERBUND_ADMIN_TOKEN_FILE: inserted (or re-enabled) under label, and any
  * other token with that label revoked, so a rotated file retires the old token. */

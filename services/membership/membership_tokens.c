@@ -59,6 +59,70 @@ membership_tokens_check(const membership_token_row_t *row, membership_caller_t *
     return VB_STATUS_OK;
 }
 
+bool
+membership_tokens_topic_valid(const char *prefix)
+{
+    if (!prefix)
+        return false;
+    size_t length = strnlen(prefix, MEMBERSHIP_TOKEN_TOPIC_MAX_LENGTH + 1);
+    if (length == 0 || length > MEMBERSHIP_TOKEN_TOPIC_MAX_LENGTH)
+        return false;
+    for (size_t i = 0; i < length; i++) {
+        char c = prefix[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+char *
+membership_tokens_topics_join(vb_arena_t *arena, char *const *prefixes, size_t count)
+{
+    size_t size = 1;
+    for (size_t i = 0; i < count; i++)
+        size += strlen(prefixes[i]) + 1;
+    char *joined = vb_arena_alloc(arena, size);
+    if (!joined)
+        return NULL;
+    char *at = joined;
+    for (size_t i = 0; i < count; i++) {
+        size_t length = strlen(prefixes[i]);
+        if (i > 0)
+            *at++ = ',';
+        memcpy(at, prefixes[i], length);
+        at += length;
+    }
+    *at = '\0';
+    return joined;
+}
+
+int
+membership_tokens_topics_split(vb_arena_t *arena, const char *joined, char ***prefixes)
+{
+    *prefixes = NULL;
+    if (!joined || !joined[0])
+        return 0;
+    int count = 1;
+    for (const char *c = joined; *c; c++)
+        count += *c == ',';
+    char **items = vb_arena_alloc(arena, sizeof(*items) * (size_t)count);
+    if (!items)
+        return -1;
+    int n = 0;
+    const char *start = joined;
+    for (;;) {
+        size_t length = strcspn(start, ",");
+        if (length > 0 && !(items[n++] = vb_arena_strndup(arena, start, length)))
+            return -1;
+        if (!start[length])
+            break;
+        start += length + 1;
+    }
+    *prefixes = items;
+    return n;
+}
+
 const char *
 membership_role_name(membership_role_t role)
 {

@@ -6,8 +6,10 @@
 #define MEMBERSHIP_TOKENS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "vb/arena.h"
 #include "vb/assert.h"
 #include "vb/status.h"
 #include "membership_proto.h"
@@ -41,6 +43,21 @@ typedef struct {
  * OK, or UNAUTHENTICATED for expired, revoked, an unknown role, or a member token without a
  * person. */
 vb_status_t membership_tokens_check(const membership_token_row_t *row, membership_caller_t *caller);
+
+/* Stream topic prefixes of a token: at most MEMBERSHIP_TOKEN_MAX_TOPICS, each 1..128 characters
+ * of [A-Za-z0-9._-] ("verbund.membership."), stored joined by commas. */
+#define MEMBERSHIP_TOKEN_MAX_TOPICS 16
+#define MEMBERSHIP_TOKEN_TOPIC_MAX_LENGTH 128
+
+/* True when prefix is a well-formed topic prefix. */
+bool membership_tokens_topic_valid(const char *prefix);
+
+/* The prefixes joined by commas, in arena ("" when count is 0); NULL when out of memory. */
+char *membership_tokens_topics_join(vb_arena_t *arena, char *const *prefixes, size_t count);
+
+/* Splits a comma-joined list into *prefixes (arena); returns the count (0 for "" or NULL), or
+ * -1 when out of memory. */
+int membership_tokens_topics_split(vb_arena_t *arena, const char *joined, char ***prefixes);
 
 /* "admin" .. "service"; NULL for UNSPECIFIED and unknown values. */
 const char *membership_role_name(membership_role_t role);

@@ -168,12 +168,16 @@ test_table_consistent(void **state)
     assert_true(count >= 19);
     for (size_t i = 0; i < count; i++) {
         const gateway_route_t *r = &routes[i];
-        /* "membership.<Name>" with request <Name>Request */
+        /* "<service>.<Name>" with request <Name>Request of package verbund.<service>.v1 */
         char expected[128];
         const char *short_name = r->request_type->short_name;
         size_t length = strlen(short_name) - strlen("Request");
         assert_string_equal(short_name + length, "Request");
-        snprintf(expected, sizeof(expected), "membership.%.*s", (int)length, short_name);
+        const char *package = r->request_type->package_name;
+        assert_int_equal(strncmp(package, "verbund.", 8), 0);
+        int service_length = (int)strcspn(package + 8, ".");
+        snprintf(expected, sizeof(expected), "%.*s.%.*s", service_length, package + 8, (int)length,
+                 short_name);
         assert_string_equal(r->rpc_method, expected);
         if (r->body_field && r->body_field[0])
             assert_non_null(

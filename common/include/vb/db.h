@@ -67,6 +67,14 @@ typedef int (*vb_db_row_fn)(void *arg, const vb_db_row_t *row);
 vb_status_t vb_db_run(vb_db_t *self, const char *statement, const char *const *params,
                       int param_count, vb_db_row_fn on_row, void *arg, int64_t *affected);
 
+/* Like vb_db_run but the rows come in binary format (no bytea hex, no integer text):
+ * vb_db_row_int64/bool decode the binary values, vb_db_row_bytes gives bytea bytes as stored,
+ * text columns are their raw UTF-8 (vb_db_row_text still works). Cast a column whose binary
+ * form is not one of these (uuid, timestamptz, numeric) to text in SQL. Not available inside a
+ * pipelined transaction (INTERNAL). */
+vb_status_t vb_db_run_binary(vb_db_t *self, const char *statement, const char *const *params,
+                             int param_count, vb_db_row_fn on_row, void *arg, int64_t *affected);
+
 /* Like vb_db_run but for one-off SQL text with $n parameters (migrations, tests, admin). */
 vb_status_t vb_db_exec(vb_db_t *self, const char *sql, const char *const *params, int param_count,
                        vb_db_row_fn on_row, void *arg, int64_t *affected);
@@ -99,6 +107,22 @@ vb_status_t vb_db_send(vb_db_t *self, const char *statement, const char *const *
 /* Sends and reads everything queued; the status of the first queued failure, or OK. */
 vb_status_t vb_db_flush(vb_db_t *self);
 
+/* How many queued commands of the current pipelined transaction failed without a waiting
+ * caller to report them to (a queued command's failure that surfaced in somebody else's
+ * vb_db_run counts too). Nonzero means an outcome some caller saw may not be its own. */
+int vb_db_pipeline_failures(const vb_db_t *self);
+
+/* Optimistic mode (set by vb/write_batch.h around an optimistic pass): vb_db_write queues its
+ * statement instead of waiting. */
+void vb_db_set_optimistic(vb_db_t *self, bool optimistic);
+
+/* A statement whose rows are not needed and whose failure the caller would only pass on
+ * (an INSERT of a new row, an outbox append). Inside an optimistic pass it is queued and
+ * returns OK at once: a failure then voids the whole pass, which the write batch runs again
+ * carefully, and there this runs at once and returns its real status like vb_db_run. */
+vb_status_t vb_db_write(vb_db_t *self, const char *statement, const char *const *params,
+                        int param_count) VB_MUSTCHECK;
+
 /* True between a successful vb_db_begin and its commit/rollback. */
 bool vb_db_in_transaction(const vb_db_t *self);
 
@@ -122,5 +146,8 @@ const char *vb_db_row_text(const vb_db_row_t *row, int column); /* "" for NULL *
 int64_t vb_db_row_int64(const vb_db_row_t *row, int column);    /* 0 for NULL */
 bool vb_db_row_bool(const vb_db_row_t *row, int column);        /* 't' -> true */
 size_t vb_db_row_length(const vb_db_row_t *row, int column);
+/* A column's bytes as the server sent them: bytea contents in a binary result (text results
+ * give the hex text); borrowed for the duration of the callback. */
+const uint8_t *vb_db_row_bytes(const vb_db_row_t *row, int column);
 
 #endif

@@ -22,6 +22,10 @@ typedef struct {
     int attempt_timeout_ms;    /* resend after this long without a reply; default 2000 */
     int max_attempts;          /* including the first; default 3 */
     int64_t max_message_size;  /* inbound bound; 0 = 16 MiB */
+    /* CURVE (both set, or neither): the server's public key (Z85, 40 characters) and the
+     * client's certificate file as written by zcert_save (public + secret). */
+    const char *curve_server_public_key;
+    const char *curve_client_certificate;
 } vb_rpc_client_options_t;
 
 /* Per-call settings; NULL means defaults. */

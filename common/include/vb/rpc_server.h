@@ -39,6 +39,12 @@ typedef struct {
     size_t field_error_count;
     bool in_batch;                              /* running inside the batch transaction */
     unsigned method_flags;                      /* the method table row's flags (VB_RPC_*) */
+    /* The authenticated peer, from the ZAP handler's answer (zmq_msg_gets on the envelope
+     * frame; copied into arena): the client's public key (Z85) and its certificate's "topics"
+     * metadata. NULL for NULL-mechanism peers, and always NULL unless the server is a CURVE
+     * server (a NULL-mechanism peer could otherwise forge these as ZMTP properties). */
+    const char *peer_user_id;
+    const char *peer_topics;
 } vb_rpc_call_t;
 
 /* A handler: returns OK/CREATED with call->reply set, or an error status (use vb_rpc_fail). */
@@ -64,6 +70,9 @@ typedef enum {
     VB_RPC_REPLIED = 1,     /* the hook filled status/message/reply_body (a replayed reply) */
 } vb_rpc_begin_t;
 
+/* batch_end's answer: run the pass again (see vb_rpc_batch_hooks_t). */
+#define VB_RPC_BATCH_RETRY 1
+
 /* Transaction hooks around the write calls of one pass (see vb/write_batch.h). */
 typedef struct {
     void *context;
@@ -75,7 +84,10 @@ typedef struct {
      * record the reply for the idempotency key). */
     void (*call_end)(void *context, vb_rpc_call_t *call);
     /* After the last write of the pass: commit. -1: every write reply of the pass becomes
-     * UNAVAILABLE ("not committed; retry with the same idempotency key"). */
+     * UNAVAILABLE ("not committed; retry with the same idempotency key").
+     * VB_RPC_BATCH_RETRY: the hooks rolled the whole pass back (an optimistic pass that could
+     * not commit as a whole); the server runs it once more - batch_begin, every write with a
+     * cleared outcome, batch_end - and that second batch_end must return 0 or -1. */
     int (*batch_end)(void *context);
 } vb_rpc_batch_hooks_t;
 
@@ -89,6 +101,10 @@ typedef struct {
     int64_t max_message_size;         /* ZMQ_MAXMSGSIZE; 0 = 4 MiB */
     int max_batch;                    /* requests per pass; 0 = 64 */
     vb_metrics_t *metrics;            /* borrowed; may be NULL */
+    /* When set, the socket is a CURVE server with this key pair (applied before binding), so
+     * the NULL mechanism is refused; run a zauth actor with "CURVE" first so that client keys
+     * are checked. Borrowed; only read by vb_rpc_server_new. NULL = NULL mechanism. */
+    zcert_t *curve_server_certificate;
 } vb_rpc_server_options_t;
 
 typedef struct vb_rpc_server vb_rpc_server_t;

@@ -3,6 +3,11 @@
  * the others, and idempotency keys: a repeat of (caller, key) with the same method and body
  * returns the stored reply; the same key with a different body gets UNPROCESSABLE. Replies with
  * 5xx statuses are not stored (a retry runs again).
+ * A pass runs optimistically first: statements are pipelined, keys are checked by inserting
+ * them, and vb_db_write statements are not waited for; if anything queued failed, the pass is
+ * rolled back and run once more carefully (VB_RPC_BATCH_RETRY). So a handler may run twice for
+ * one request, the first run rolled back: handlers keep their effects inside the transaction
+ * (cache invalidations, which are harmless when repeated, are the exception).
  * The service's schema must contain this table (put it in the service's first migration):
  *
  *   CREATE TABLE idempotency (
