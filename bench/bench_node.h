@@ -1,7 +1,8 @@
 /* bench_node.h - a throw-away verbund node for one benchmark run: starts it with
  * tests/support/node.sh in a fresh temporary directory, loads DIR/env into the environment,
  * restarts a service, and stops everything at exit (normal exit, exit() on failure, SIGINT or
- * SIGTERM). Also the PersonCreate request every create benchmark sends.
+ * SIGTERM). Also the PersonCreate request every create benchmark sends, and a windowed run of
+ * them over RPC.
  * Does not: build anything (VB_SOURCE_DIR / VB_BINARY_DIR come from bench/CMakeLists.txt). */
 #ifndef BENCH_NODE_H
 #define BENCH_NODE_H
@@ -15,12 +16,114 @@
 
 #include "verbund/membership/v1/membership.pb-c.h"
 #include "verbund/rpc/v1/rpc.pb-c.h"
+#include "bench_report.h"
+#include "vb/rpc_client.h"
 
 #ifndef VB_SOURCE_DIR
 #error "bench/CMakeLists.txt defines VB_SOURCE_DIR"
+/* membership.PersonCreate over RPC for seconds with window requests in flight (emails from
+ * run_id and *counter, which it advances); creates per second. Exits the program on failure. */
+static inline double
+bench_person_create_rpc(const char *run_id, long *counter, int window, double seconds)
+{
+    vb_rpc_client_options_t client_options = {
+        .endpoint = getenv("VERBUND_MEMBERSHIP_ENDPOINT"), .attempt_timeout_ms = 10000,
+        .max_attempts = 1};
+    vb_rpc_client_t *client = vb_rpc_client_new(&client_options);
+    if (!client) {
+        fprintf(stderr, "bench: cannot create the RPC client\n");
+        exit(1);
+    }
+    vb_rpc_call_options_t options = {
+        .deadline_ms = 10000, .caller = bench_admin_caller(), .write = true};
+    int in_flight = 0;
+    long done = 0;
+    double start = bench_now_seconds(), now = start;
+    while (in_flight > 0 || now - start < seconds) {
+        while (in_flight < window && now - start < seconds) {
+            bench_person_t person;
+            bench_person_fill(&person, run_id, (*counter)++);
+            uint64_t ticket;
+            if (vb_rpc_client_send(client, "membership.PersonCreate", &person.request.base,
+                                   &options, &ticket) != 0) {
+                fprintf(stderr, "bench: send failed\n");
+                exit(1);
+            }
+            in_flight++;
+        }
+        uint64_t ticket;
+        vb_status_t status;
+        Verbund__Rpc__V1__Reply *reply = NULL;
+        if (vb_rpc_client_receive(client, 10000, &ticket, &status, &reply) == 1) {
+            in_flight--;
+            if (status != VB_STATUS_CREATED) {
+                fprintf(stderr, "bench: PersonCreate: %s %s\n", vb_status_name(status),
+                        reply && reply->message ? reply->message : "");
+                exit(1);
+            }
+            done++;
+            if (reply)
+                verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        }
+        now = bench_now_seconds();
+    }
+    vb_rpc_client_destroy(&client);
+    return done / (now - start);
+}
+
 #endif
 #ifndef VB_BINARY_DIR
 #error "bench/CMakeLists.txt defines VB_BINARY_DIR"
+/* membership.PersonCreate over RPC for seconds with window requests in flight (emails from
+ * run_id and *counter, which it advances); creates per second. Exits the program on failure. */
+static inline double
+bench_person_create_rpc(const char *run_id, long *counter, int window, double seconds)
+{
+    vb_rpc_client_options_t client_options = {
+        .endpoint = getenv("VERBUND_MEMBERSHIP_ENDPOINT"), .attempt_timeout_ms = 10000,
+        .max_attempts = 1};
+    vb_rpc_client_t *client = vb_rpc_client_new(&client_options);
+    if (!client) {
+        fprintf(stderr, "bench: cannot create the RPC client\n");
+        exit(1);
+    }
+    vb_rpc_call_options_t options = {
+        .deadline_ms = 10000, .caller = bench_admin_caller(), .write = true};
+    int in_flight = 0;
+    long done = 0;
+    double start = bench_now_seconds(), now = start;
+    while (in_flight > 0 || now - start < seconds) {
+        while (in_flight < window && now - start < seconds) {
+            bench_person_t person;
+            bench_person_fill(&person, run_id, (*counter)++);
+            uint64_t ticket;
+            if (vb_rpc_client_send(client, "membership.PersonCreate", &person.request.base,
+                                   &options, &ticket) != 0) {
+                fprintf(stderr, "bench: send failed\n");
+                exit(1);
+            }
+            in_flight++;
+        }
+        uint64_t ticket;
+        vb_status_t status;
+        Verbund__Rpc__V1__Reply *reply = NULL;
+        if (vb_rpc_client_receive(client, 10000, &ticket, &status, &reply) == 1) {
+            in_flight--;
+            if (status != VB_STATUS_CREATED) {
+                fprintf(stderr, "bench: PersonCreate: %s %s\n", vb_status_name(status),
+                        reply && reply->message ? reply->message : "");
+                exit(1);
+            }
+            done++;
+            if (reply)
+                verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        }
+        now = bench_now_seconds();
+    }
+    vb_rpc_client_destroy(&client);
+    return done / (now - start);
+}
+
 #endif
 
 static char s_node_dir[256];
@@ -172,6 +275,56 @@ static inline void
 bench_run_id(char *out, size_t size)
 {
     snprintf(out, size, "%lx%x", (unsigned long) time(NULL), (unsigned) getpid());
+}
+
+/* membership.PersonCreate over RPC for seconds with window requests in flight (emails from
+ * run_id and *counter, which it advances); creates per second. Exits the program on failure. */
+static inline double
+bench_person_create_rpc(const char *run_id, long *counter, int window, double seconds)
+{
+    vb_rpc_client_options_t client_options = {
+        .endpoint = getenv("VERBUND_MEMBERSHIP_ENDPOINT"), .attempt_timeout_ms = 10000,
+        .max_attempts = 1};
+    vb_rpc_client_t *client = vb_rpc_client_new(&client_options);
+    if (!client) {
+        fprintf(stderr, "bench: cannot create the RPC client\n");
+        exit(1);
+    }
+    vb_rpc_call_options_t options = {
+        .deadline_ms = 10000, .caller = bench_admin_caller(), .write = true};
+    int in_flight = 0;
+    long done = 0;
+    double start = bench_now_seconds(), now = start;
+    while (in_flight > 0 || now - start < seconds) {
+        while (in_flight < window && now - start < seconds) {
+            bench_person_t person;
+            bench_person_fill(&person, run_id, (*counter)++);
+            uint64_t ticket;
+            if (vb_rpc_client_send(client, "membership.PersonCreate", &person.request.base,
+                                   &options, &ticket) != 0) {
+                fprintf(stderr, "bench: send failed\n");
+                exit(1);
+            }
+            in_flight++;
+        }
+        uint64_t ticket;
+        vb_status_t status;
+        Verbund__Rpc__V1__Reply *reply = NULL;
+        if (vb_rpc_client_receive(client, 10000, &ticket, &status, &reply) == 1) {
+            in_flight--;
+            if (status != VB_STATUS_CREATED) {
+                fprintf(stderr, "bench: PersonCreate: %s %s\n", vb_status_name(status),
+                        reply && reply->message ? reply->message : "");
+                exit(1);
+            }
+            done++;
+            if (reply)
+                verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        }
+        now = bench_now_seconds();
+    }
+    vb_rpc_client_destroy(&client);
+    return done / (now - start);
 }
 
 #endif

@@ -753,16 +753,25 @@ vb_db_flush(vb_db_t *self)
     return s_drain(self, NULL, NULL);
 }
 
+/* What vb_db_run, vb_db_run_binary and vb_db_exec do first: check the arguments, clear
+ * *affected and make sure the connection is usable. */
+static vb_status_t
+s_run_start(vb_db_t *self, const char *text, const char *const *params, int param_count,
+            int64_t *affected)
+{
+    VB_ASSERT(self);
+    VB_ASSERT(text);
+    VB_ASSERT(param_count >= 0 && (param_count == 0 || params));
+    if (affected)
+        *affected = 0;
+    return s_ready(self);
+}
+
 vb_status_t
 vb_db_run(vb_db_t *self, const char *statement, const char *const *params, int param_count,
           vb_db_row_fn on_row, void *arg, int64_t *affected)
 {
-    VB_ASSERT(self);
-    VB_ASSERT(statement);
-    VB_ASSERT(param_count >= 0 && (param_count == 0 || params));
-    if (affected)
-        *affected = 0;
-    vb_status_t status = s_ready(self);
+    vb_status_t status = s_run_start(self, statement, params, param_count, affected);
     if (status != VB_STATUS_OK)
         return status;
     if (self->pipelined)
@@ -776,12 +785,7 @@ vb_status_t
 vb_db_run_binary(vb_db_t *self, const char *statement, const char *const *params, int param_count,
                  vb_db_row_fn on_row, void *arg, int64_t *affected)
 {
-    VB_ASSERT(self);
-    VB_ASSERT(statement);
-    VB_ASSERT(param_count >= 0 && (param_count == 0 || params));
-    if (affected)
-        *affected = 0;
-    vb_status_t status = s_ready(self);
+    vb_status_t status = s_run_start(self, statement, params, param_count, affected);
     if (status != VB_STATUS_OK)
         return status;
     if (self->pipelined) {
@@ -797,12 +801,7 @@ vb_status_t
 vb_db_exec(vb_db_t *self, const char *sql, const char *const *params, int param_count,
            vb_db_row_fn on_row, void *arg, int64_t *affected)
 {
-    VB_ASSERT(self);
-    VB_ASSERT(sql);
-    VB_ASSERT(param_count >= 0 && (param_count == 0 || params));
-    if (affected)
-        *affected = 0;
-    vb_status_t status = s_ready(self);
+    vb_status_t status = s_run_start(self, sql, params, param_count, affected);
     if (status != VB_STATUS_OK)
         return status;
     if (self->pipelined)

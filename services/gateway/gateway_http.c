@@ -207,18 +207,12 @@ s_metrics(http_exchange_t *x)
 
 /* --- API routes --- */
 
-typedef struct {
-    gateway_query_t items[HTTP_MAX_QUERY];
-    size_t count;
-    bool overflow;
-} http_query_t;
-
 static enum MHD_Result
 s_collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
     (void)kind;
-    http_query_t *query = cls;
-    if (query->count >= HTTP_MAX_QUERY) {
+    gateway_http_query_t *query = cls;
+    if (query->count >= query->capacity) {
         query->overflow = true;
         return MHD_NO;
     }
@@ -226,6 +220,14 @@ s_collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char 
     query->items[query->count].value = value ? value : "";
     query->count++;
     return MHD_YES;
+}
+
+void
+gateway_http_query_collect(http_exchange_t *x, gateway_http_query_t *query)
+{
+    query->count = 0;
+    query->overflow = false;
+    MHD_get_connection_values(x->connection, MHD_GET_ARGUMENT_KIND, s_collect_query, query);
 }
 
 /* Problem for a failed RPC (reply may be NULL). */
@@ -364,8 +366,9 @@ s_route(http_exchange_t *x, http_request_t *request)
 
     const char *idempotency_key =
         MHD_lookup_connection_value(x->connection, MHD_HEADER_KIND, "Idempotency-Key");
-    http_query_t query = {.count = 0};
-    MHD_get_connection_values(x->connection, MHD_GET_ARGUMENT_KIND, s_collect_query, &query);
+    gateway_query_t query_items[HTTP_MAX_QUERY];
+    gateway_http_query_t query = {.items = query_items, .capacity = HTTP_MAX_QUERY};
+    gateway_http_query_collect(x, &query);
     gateway_input_t input = {
         .params = &params,
         .query = query.items,

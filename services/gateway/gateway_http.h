@@ -4,6 +4,7 @@
 #ifndef GATEWAY_HTTP_H
 #define GATEWAY_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -53,6 +54,18 @@ enum MHD_Result gateway_http_send_simple_problem(http_exchange_t *x, int status,
 enum MHD_Result gateway_http_send_rpc_failure(http_exchange_t *x, vb_status_t status,
                                               const Verbund__Rpc__V1__Reply *reply,
                                               const char *service);
+
+/* A request's query parameters, collected into the caller's array; the pointers point into
+ * MHD's connection and are valid for the request. */
+typedef struct {
+    gateway_query_t *items; /* the caller's array */
+    size_t capacity;        /* its length */
+    size_t count;           /* parameters collected */
+    bool overflow;          /* the request has more than capacity (the rest is not collected) */
+} gateway_http_query_t;
+
+/* Collects x's query parameters into query (items and capacity set by the caller). */
+void gateway_http_query_collect(http_exchange_t *x, gateway_http_query_t *query);
 
 /* --- gateway_stream_http.c --- */
 

@@ -380,35 +380,17 @@ s_serve_sse(http_exchange_t *x, vb_rpc_client_t *client, const Verbund__Rpc__V1_
 
 /* --- both --- */
 
-/* Query parameters into out (pointers into MHD's connection, valid for the request). */
-typedef struct {
-    gateway_query_t items[64];
-    size_t count;
-    bool overflow;
-} stream_query_t;
-
-static enum MHD_Result
-s_collect(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-    (void)kind;
-    stream_query_t *query = cls;
-    if (query->count >= VB_ARRAY_SIZE(query->items)) {
-        query->overflow = true;
-        return MHD_NO;
-    }
-    query->items[query->count].key = key;
-    query->items[query->count].value = value ? value : "";
-    query->count++;
-    return MHD_YES;
-}
+/* Query parameters a stream request may bring at the most. */
+#define STREAM_MAX_QUERY 64
 
 enum MHD_Result
 gateway_stream_serve(http_exchange_t *x, const gateway_route_t *route,
                      const Verbund__Rpc__V1__Caller *caller)
 {
     bool sse = (route->flags & GATEWAY_ROUTE_SSE) != 0;
-    stream_query_t query = {.count = 0};
-    MHD_get_connection_values(x->connection, MHD_GET_ARGUMENT_KIND, s_collect, &query);
+    gateway_query_t query_items[STREAM_MAX_QUERY];
+    gateway_http_query_t query = {.items = query_items, .capacity = STREAM_MAX_QUERY};
+    gateway_http_query_collect(x, &query);
     const char *last_event_id =
         sse ? MHD_lookup_connection_value(x->connection, MHD_HEADER_KIND, "Last-Event-ID") : NULL;
     gateway_stream_params_t params;

@@ -19,6 +19,7 @@
 #include "vb/log.h"
 #include "vb/outbox.h"
 #include "vb/service.h"
+#include "vb/service_main.h"
 #include "vb/write_batch.h"
 #include "membership.h"
 #include "membership_store.h"
@@ -27,14 +28,6 @@
 #ifndef MEMBERSHIP_MIGRATIONS_DIR
 #define MEMBERSHIP_MIGRATIONS_DIR "services/membership/migrations"
 #endif
-
-enum {
-    S_EXIT_OK = 0,
-    S_EXIT_FAILURE = 1,
-    S_EXIT_CONFIG = 2,
-    S_EXIT_DATABASE = 3,
-    S_EXIT_BIND = 4,
-};
 
 #define S_IDEMPOTENCY_MAX_AGE_SECONDS (24 * 3600)
 #define S_ADMIN_TOKEN_LABEL "bootstrap (VERBUND_ADMIN_TOKEN_FILE)"
@@ -105,13 +98,13 @@ s_bootstrap_admin(vb_db_t *db, const char *token)
     if (membership_tokens_hash(token, hash) != 0) {
         vb_log_error("VERBUND_ADMIN_TOKEN: the token is empty or longer than %d characters",
                      MEMBERSHIP_TOKEN_MAX_LENGTH);
-        return S_EXIT_CONFIG;
+        return VB_EXIT_CONFIG;
     }
     char id[VB_UUID_STRING_SIZE];
     vb_uuid7(id);
     if (membership_store_token_bootstrap(db, id, hash, S_ADMIN_TOKEN_LABEL) != VB_STATUS_OK) {
         vb_log_error("storing the admin token failed: %s", vb_db_error(db));
-        return S_EXIT_DATABASE;
+        return VB_EXIT_DATABASE;
     }
     return 0;
 }
@@ -119,30 +112,13 @@ s_bootstrap_admin(vb_db_t *db, const char *token)
 int
 main(int argc, char **argv)
 {
-    bool print_config = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--print-config") == 0) {
-            print_config = true;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: %s [--print-config]\nenvironment:\n", argv[0]);
-            for (size_t e = 0; e < VB_ARRAY_SIZE(s_config_table); e++)
-                printf("  %-44s %s\n", s_config_table[e].env, s_config_table[e].help);
-            return S_EXIT_OK;
-        } else {
-            fprintf(stderr, "%s: unknown argument %s (try --help)\n", argv[0], argv[i]);
-            return S_EXIT_CONFIG;
-        }
-    }
-    vb_log_set_service(MEMBERSHIP_SERVICE);
-
     s_config_t config;
     memset(&config, 0, sizeof config);
-    char err[512];
-    if (vb_config_load(s_config_table, VB_ARRAY_SIZE(s_config_table), &config, err, sizeof err)) {
-        vb_log_error("configuration: %s", err);
-        return S_EXIT_CONFIG;
-    }
-    int exit_code = S_EXIT_FAILURE;
+    int exit_code = VB_EXIT_FAILURE;
+    if (!vb_service_main_configure(MEMBERSHIP_SERVICE, argc, argv, s_config_table,
+                                   VB_ARRAY_SIZE(s_config_table), &config,
+                                   offsetof(s_config_t, log_level), &exit_code))
+        return exit_code;
     vb_db_t *db = NULL;
     vb_cache_t *cache = NULL;
     vb_write_batch_t *batch = NULL;
@@ -150,20 +126,6 @@ main(int argc, char **argv)
     membership_taxonomy_t *taxonomy = NULL;
     membership_t *membership = NULL;
     vb_service_t *service = NULL;
-
-    vb_log_level_t level;
-    if (vb_log_level_parse(config.log_level, &level) != 0) {
-        vb_log_error("configuration: VERBUND_LOG_LEVEL: \"%s\" is not debug, info, warn or error",
-                     config.log_level);
-        exit_code = S_EXIT_CONFIG;
-        goto cleanup;
-    }
-    vb_log_set_level(level);
-    if (print_config) {
-        vb_config_print(s_config_table, VB_ARRAY_SIZE(s_config_table), &config, stdout);
-        exit_code = S_EXIT_OK;
-        goto cleanup;
-    }
     if (membership_tokens_init() != 0) {
         vb_log_error("libsodium failed to initialise");
         goto cleanup;
@@ -171,22 +133,10 @@ main(int argc, char **argv)
 
     size_t statement_count = 0;
     const vb_db_statement_t *statements = membership_store_statements(&statement_count);
-    vb_db_options_t db_options = {
-        .conninfo = config.database_url,
-        .schema = MEMBERSHIP_SERVICE,
-        .statements = statements,
-        .statement_count = statement_count,
-    };
-    db = vb_db_new(&db_options, err, sizeof err);
+    db = vb_service_main_open_db(config.database_url, MEMBERSHIP_SERVICE, config.migrations_dir,
+                                 statements, statement_count);
     if (!db) {
-        vb_log_error("database: %s", err);
-        exit_code = S_EXIT_DATABASE;
-        goto cleanup;
-    }
-    if (vb_db_migrate(db, config.migrations_dir, err, sizeof err) != 0 ||
-        vb_db_prepare_all(db, err, sizeof err) != 0) {
-        vb_log_error("database: %s", err);
-        exit_code = S_EXIT_DATABASE;
+        exit_code = VB_EXIT_DATABASE;
         goto cleanup;
     }
     taxonomy = membership_taxonomy_new();
@@ -194,7 +144,7 @@ main(int argc, char **argv)
         goto cleanup;
     if (membership_store_taxonomy_load(db, taxonomy) != VB_STATUS_OK) {
         vb_log_error("database: loading the competence taxonomy: %s", vb_db_error(db));
-        exit_code = S_EXIT_DATABASE;
+        exit_code = VB_EXIT_DATABASE;
         goto cleanup;
     }
     int rc = s_bootstrap_admin(db, config.admin_token);
@@ -205,13 +155,13 @@ main(int argc, char **argv)
     batch = vb_write_batch_new(db);
     if (!batch) {
         vb_log_error("database: preparing the write batch: %s", vb_db_error(db));
-        exit_code = S_EXIT_DATABASE;
+        exit_code = VB_EXIT_DATABASE;
         goto cleanup;
     }
     outbox = vb_outbox_new(db, MEMBERSHIP_SERVICE);
     if (!outbox) {
         vb_log_error("database: preparing the outbox: %s", vb_db_error(db));
-        exit_code = S_EXIT_DATABASE;
+        exit_code = VB_EXIT_DATABASE;
         goto cleanup;
     }
 
@@ -247,7 +197,7 @@ main(int argc, char **argv)
     service = vb_service_new(&service_options);
     if (!service) {
         vb_log_error("cannot bind VERBUND_MEMBERSHIP_ENDPOINT %s", config.endpoint);
-        exit_code = S_EXIT_BIND;
+        exit_code = VB_EXIT_BIND;
         goto cleanup;
     }
     if (vb_service_add_timer(service, "idempotency-expiry", 3600 * 1000, s_expire_idempotency,
@@ -263,7 +213,7 @@ main(int argc, char **argv)
          .is_int = 1},
     };
     vb_log_fields(VB_LOG_INFO, NULL, fields, (int)VB_ARRAY_SIZE(fields), "ready");
-    exit_code = vb_service_run(service) == 0 ? S_EXIT_OK : S_EXIT_FAILURE;
+    exit_code = vb_service_run(service) == 0 ? VB_EXIT_OK : VB_EXIT_FAILURE;
 
 cleanup:
     vb_service_destroy(&service);

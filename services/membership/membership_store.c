@@ -257,25 +257,34 @@ s_skills_json(vb_arena_t *arena, membership_skill_t **skills, size_t count)
 
 /* ---- helpers: rows ---- */
 
+/* Parses text as a JSON array into *array (NULL when text is not one; json_decref it) and
+ * returns room in arena for its *count items, slot_size bytes each (NULL when it is empty). */
+static void *
+s_parse_array(vb_arena_t *arena, const char *text, size_t slot_size, json_t **array,
+              size_t *count)
+{
+    *count = 0;
+    *array = json_loads(text, 0, NULL);
+    if (!json_is_array(*array)) {
+        json_decref(*array);
+        *array = NULL;
+        return NULL;
+    }
+    size_t n = json_array_size(*array);
+    if (n == 0)
+        return NULL;
+    *count = n;
+    return vb_arena_alloc(arena, n * slot_size);
+}
+
 static void
 s_parse_strings(vb_arena_t *arena, const char *text, char ***items, size_t *count)
 {
-    *items = NULL;
-    *count = 0;
-    json_t *array = json_loads(text, 0, NULL);
-    if (!json_is_array(array)) {
-        json_decref(array);
-        return;
-    }
-    size_t n = json_array_size(array);
-    if (n > 0) {
-        *items = vb_arena_alloc(arena, n * sizeof(char *));
-        for (size_t i = 0; i < n; i++) {
-            json_t *item = json_array_get(array, i);
-            (*items)[i] =
-                vb_arena_strdup(arena, json_is_string(item) ? json_string_value(item) : "");
-        }
-        *count = n;
+    json_t *array = NULL;
+    *items = s_parse_array(arena, text, sizeof(char *), &array, count);
+    for (size_t i = 0; i < *count; i++) {
+        json_t *item = json_array_get(array, i);
+        (*items)[i] = vb_arena_strdup(arena, json_is_string(item) ? json_string_value(item) : "");
     }
     json_decref(array);
 }
@@ -283,25 +292,15 @@ s_parse_strings(vb_arena_t *arena, const char *text, char ***items, size_t *coun
 static void
 s_parse_skills(vb_arena_t *arena, const char *text, membership_skill_t ***items, size_t *count)
 {
-    *items = NULL;
-    *count = 0;
-    json_t *array = json_loads(text, 0, NULL);
-    if (!json_is_array(array)) {
-        json_decref(array);
-        return;
-    }
-    size_t n = json_array_size(array);
-    if (n > 0) {
-        *items = vb_arena_alloc(arena, n * sizeof(membership_skill_t *));
-        for (size_t i = 0; i < n; i++) {
-            json_t *item = json_array_get(array, i);
-            membership_skill_t *skill =
-                vb_arena_message(arena, &verbund__membership__v1__skill__descriptor);
-            skill->code = vb_arena_strdup(arena, json_string_value(json_object_get(item, "code")));
-            skill->level = (int32_t)json_integer_value(json_object_get(item, "level"));
-            (*items)[i] = skill;
-        }
-        *count = n;
+    json_t *array = NULL;
+    *items = s_parse_array(arena, text, sizeof(membership_skill_t *), &array, count);
+    for (size_t i = 0; i < *count; i++) {
+        json_t *item = json_array_get(array, i);
+        membership_skill_t *skill =
+            vb_arena_message(arena, &verbund__membership__v1__skill__descriptor);
+        skill->code = vb_arena_strdup(arena, json_string_value(json_object_get(item, "code")));
+        skill->level = (int32_t)json_integer_value(json_object_get(item, "level"));
+        (*items)[i] = skill;
     }
     json_decref(array);
 }

@@ -16,19 +16,12 @@
 #include "vb/db.h"
 #include "vb/log.h"
 #include "vb/service.h"
+#include "vb/service_main.h"
 #include "stream.h"
 
 #ifndef STREAM_MIGRATIONS_DIR
 #define STREAM_MIGRATIONS_DIR "services/stream/migrations"
 #endif
-
-enum {
-    S_EXIT_OK = 0,
-    S_EXIT_FAILURE = 1,
-    S_EXIT_CONFIG = 2,
-    S_EXIT_DATABASE = 3,
-    S_EXIT_BIND = 4,
-};
 
 #define S_MAX_SOURCES 16
 #define S_FALLBACK_MS 200 /* a relay pass at least this often without a NOTIFY */
@@ -110,30 +103,13 @@ s_sources_split(char *list, const char **out, int capacity)
 int
 main(int argc, char **argv)
 {
-    bool print_config = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--print-config") == 0) {
-            print_config = true;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: %s [--print-config]\nenvironment:\n", argv[0]);
-            for (size_t e = 0; e < VB_ARRAY_SIZE(s_config_table); e++)
-                printf("  %-44s %s\n", s_config_table[e].env, s_config_table[e].help);
-            return S_EXIT_OK;
-        } else {
-            fprintf(stderr, "%s: unknown argument %s (try --help)\n", argv[0], argv[i]);
-            return S_EXIT_CONFIG;
-        }
-    }
-    vb_log_set_service(STREAM_SERVICE);
-
     s_config_t config;
     memset(&config, 0, sizeof config);
-    char err[512];
-    if (vb_config_load(s_config_table, VB_ARRAY_SIZE(s_config_table), &config, err, sizeof err)) {
-        vb_log_error("configuration: %s", err);
-        return S_EXIT_CONFIG;
-    }
-    int exit_code = S_EXIT_FAILURE;
+    int exit_code = VB_EXIT_FAILURE;
+    if (!vb_service_main_configure(STREAM_SERVICE, argc, argv, s_config_table,
+                                   VB_ARRAY_SIZE(s_config_table), &config,
+                                   offsetof(s_config_t, log_level), &exit_code))
+        return exit_code;
     zactor_t *auth = NULL;
     zactor_t *relay = NULL;
     zcert_t *certificate = NULL;
@@ -143,20 +119,6 @@ main(int argc, char **argv)
     char *sources_copy = NULL;
     const char *sources[S_MAX_SOURCES];
     int source_count = 0;
-
-    vb_log_level_t level;
-    if (vb_log_level_parse(config.log_level, &level) != 0) {
-        vb_log_error("configuration: VERBUND_LOG_LEVEL: \"%s\" is not debug, info, warn or error",
-                     config.log_level);
-        exit_code = S_EXIT_CONFIG;
-        goto cleanup;
-    }
-    vb_log_set_level(level);
-    if (print_config) {
-        vb_config_print(s_config_table, VB_ARRAY_SIZE(s_config_table), &config, stdout);
-        exit_code = S_EXIT_OK;
-        goto cleanup;
-    }
     sources_copy = strdup(config.sources);
     if (!sources_copy)
         goto cleanup;
@@ -165,7 +127,7 @@ main(int argc, char **argv)
         vb_log_error("configuration: VERBUND_STREAM_SOURCES: \"%s\" is not a comma-separated "
                      "list of up to %d schema names ([a-z_]+)",
                      config.sources, S_MAX_SOURCES);
-        exit_code = S_EXIT_CONFIG;
+        exit_code = VB_EXIT_CONFIG;
         goto cleanup;
     }
 
@@ -175,7 +137,7 @@ main(int argc, char **argv)
         if (!config.curve_clients_dir || !zsys_file_exists(config.curve_clients_dir)) {
             vb_log_error("configuration: VERBUND_STREAM_CURVE_CLIENTS_DIR must name a directory "
                          "of client certificates when VERBUND_STREAM_CURVE_SECRET_FILE is set");
-            exit_code = S_EXIT_CONFIG;
+            exit_code = VB_EXIT_CONFIG;
             goto cleanup;
         }
         certificate = zcert_load(config.curve_secret_file);
@@ -185,7 +147,7 @@ main(int argc, char **argv)
             vb_log_error("configuration: VERBUND_STREAM_CURVE_SECRET_FILE: %s is not a zcert "
                          "secret certificate",
                          config.curve_secret_file);
-            exit_code = S_EXIT_CONFIG;
+            exit_code = VB_EXIT_CONFIG;
             goto cleanup;
         }
         auth = zactor_new(zauth, NULL);
@@ -202,28 +164,16 @@ main(int argc, char **argv)
                      "VERBUND_STREAM_REPLAY_ENDPOINT %s: an endpoint beyond loopback needs "
                      "CURVE (set VERBUND_STREAM_CURVE_SECRET_FILE)",
                      config.pub_endpoint, config.replay_endpoint);
-        exit_code = S_EXIT_CONFIG;
+        exit_code = VB_EXIT_CONFIG;
         goto cleanup;
     }
 
     size_t statement_count = 0;
     const vb_db_statement_t *statements = stream_store_statements(&statement_count);
-    vb_db_options_t db_options = {
-        .conninfo = config.database_url,
-        .schema = STREAM_SERVICE,
-        .statements = statements,
-        .statement_count = statement_count,
-    };
-    db = vb_db_new(&db_options, err, sizeof err);
+    db = vb_service_main_open_db(config.database_url, STREAM_SERVICE, config.migrations_dir,
+                                 statements, statement_count);
     if (!db) {
-        vb_log_error("database: %s", err);
-        exit_code = S_EXIT_DATABASE;
-        goto cleanup;
-    }
-    if (vb_db_migrate(db, config.migrations_dir, err, sizeof err) != 0 ||
-        vb_db_prepare_all(db, err, sizeof err) != 0) {
-        vb_log_error("database: %s", err);
-        exit_code = S_EXIT_DATABASE;
+        exit_code = VB_EXIT_DATABASE;
         goto cleanup;
     }
     stream.db = db;
@@ -266,7 +216,7 @@ main(int argc, char **argv)
     service = vb_service_new(&service_options);
     if (!service) {
         vb_log_error("cannot bind VERBUND_STREAM_REPLAY_ENDPOINT %s", config.replay_endpoint);
-        exit_code = S_EXIT_BIND;
+        exit_code = VB_EXIT_BIND;
         goto cleanup;
     }
 
@@ -277,7 +227,7 @@ main(int argc, char **argv)
         {.key = "curve", .string_value = certificate ? "on" : "off"},
     };
     vb_log_fields(VB_LOG_INFO, NULL, fields, (int)VB_ARRAY_SIZE(fields), "ready");
-    exit_code = vb_service_run(service) == 0 ? S_EXIT_OK : S_EXIT_FAILURE;
+    exit_code = vb_service_run(service) == 0 ? VB_EXIT_OK : VB_EXIT_FAILURE;
 
 cleanup:
     vb_service_destroy(&service);

@@ -11,6 +11,7 @@
 #include <czmq.h>
 
 #include "vb/arena.h"
+#include "vb/cloudevent.h"
 #include "vb/db.h"
 #include "vb/rpc_server.h"
 #include "stream_store.h"
@@ -36,6 +37,14 @@ const vb_rpc_method_t *stream_methods(size_t *count);
 /* The topics a CURVE client may see: its certificate's "topics" metadata, looked up by its
  * public key (the ZAP User-Id) in clients. Nothing when the key or the metadata is unknown. */
 void stream_client_topics(zcertstore_t *clients, const char *public_key, stream_topics_t *out);
+
+/* ---- a log row as a CloudEvent (stream_event.c) ---- */
+
+/* The CloudEvent of a log row, built in arena; it borrows the row's strings and data. */
+vb_cloudevent_t *stream_event_cloudevent(vb_arena_t *arena, const stream_event_t *event);
+
+/* That CloudEvent packed into wire bytes in arena; *size gets their length. */
+uint8_t *stream_event_pack(vb_arena_t *arena, const stream_event_t *event, size_t *size);
 
 /* ---- publisher (stream_publisher.c): the XPUB socket ---- */
 

@@ -61,18 +61,7 @@ static int
 s_read_event(void *arg, const stream_event_t *event)
 {
     s_read_t *read = arg;
-    vb_cloudevent_fields_t fields = {
-        .id = event->id,
-        .source = event->source,
-        .type = event->type,
-        .subject = event->subject,
-        .time_unix_us = event->time_unix_us,
-        .sequence = event->sequence,
-        .dataschema = event->dataschema,
-        .data = event->data,
-        .data_length = event->data_length,
-    };
-    read->reply->events[read->reply->n_events++] = vb_cloudevent_build(read->arena, &fields);
+    read->reply->events[read->reply->n_events++] = stream_event_cloudevent(read->arena, event);
     read->last = event->sequence;
     return 0;
 }

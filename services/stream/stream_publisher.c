@@ -147,21 +147,8 @@ s_send(stream_publisher_t *self, const char *topic, const uint8_t *body, size_t 
 void
 stream_publisher_send(stream_publisher_t *self, vb_arena_t *scratch, const stream_event_t *event)
 {
-    vb_cloudevent_fields_t fields = {
-        .id = event->id,
-        .source = event->source,
-        .type = event->type,
-        .subject = event->subject,
-        .time_unix_us = event->time_unix_us,
-        .sequence = event->sequence,
-        .dataschema = event->dataschema,
-        .data = event->data,
-        .data_length = event->data_length,
-    };
-    vb_cloudevent_t *cloudevent = vb_cloudevent_build(scratch, &fields);
-    size_t size = protobuf_c_message_get_packed_size(&cloudevent->base);
-    uint8_t *body = vb_arena_alloc(scratch, size ? size : 1);
-    size = protobuf_c_message_pack(&cloudevent->base, body);
+    size_t size = 0;
+    uint8_t *body = stream_event_pack(scratch, event, &size);
     s_send(self, event->type, body, size);
 }
 

@@ -141,22 +141,7 @@ s_pack_redacted(vb_arena_t *arena, const char *person_id, bool profile, size_t *
 static void
 s_pack(vb_arena_t *arena, stream_event_t *event)
 {
-    vb_cloudevent_fields_t fields = {
-        .id = event->id,
-        .source = event->source,
-        .type = event->type,
-        .subject = event->subject,
-        .time_unix_us = event->time_unix_us,
-        .sequence = event->sequence,
-        .dataschema = event->dataschema,
-        .data = event->data,
-        .data_length = event->data_length,
-    };
-    vb_cloudevent_t *cloudevent = vb_cloudevent_build(arena, &fields);
-    size_t size = protobuf_c_message_get_packed_size(&cloudevent->base);
-    uint8_t *bytes = vb_arena_alloc(arena, size ? size : 1);
-    event->cloudevent_length = protobuf_c_message_pack(&cloudevent->base, bytes);
-    event->cloudevent = bytes;
+    event->cloudevent = stream_event_pack(arena, event, &event->cloudevent_length);
 }
 
 /* Rows of earlier passes that a scrub changed, re-packed. */
