@@ -352,6 +352,41 @@ s_reply(vb_rpc_call_t *call, const ProtobufCMessageDescriptor *descriptor)
     return reply;
 }
 
+/* Finishes a list handler: a reply of type (every list reply has "items" and "next_cursor")
+ * holding the page of items fetched with limit + 1 rows. */
+static vb_status_t
+s_list_reply(vb_rpc_call_t *call, const ProtobufCMessageDescriptor *type, ProtobufCMessage **items,
+             size_t count, int limit)
+{
+    const ProtobufCFieldDescriptor *items_field =
+        protobuf_c_message_descriptor_get_field_by_name(type, "items");
+    const ProtobufCFieldDescriptor *cursor_field =
+        protobuf_c_message_descriptor_get_field_by_name(type, "next_cursor");
+    VB_ASSERT(items_field && cursor_field && items_field->label == PROTOBUF_C_LABEL_REPEATED);
+    const char *last_id = NULL;
+    if (count > (size_t)limit) {
+        const ProtobufCMessage *last = items[limit - 1];
+        const ProtobufCFieldDescriptor *id_field =
+            protobuf_c_message_descriptor_get_field_by_name(last->descriptor, "id");
+        VB_ASSERT(id_field);
+        last_id = *(char *const *)((const char *)last + id_field->offset);
+    }
+    ProtobufCMessage *reply = s_reply(call, type);
+    *(char **)((char *)reply + cursor_field->offset) = s_next_cursor(call, &count, limit, last_id);
+    *(ProtobufCMessage ***)((char *)reply + items_field->offset) = items;
+    *(size_t *)((char *)reply + items_field->quantifier_offset) = count;
+    return VB_STATUS_OK;
+}
+
+/* A list filter naming a value that does not exist ("a membership type"): BAD_REQUEST with
+ * the field. */
+static vb_status_t
+s_unknown_filter(vb_rpc_call_t *call, const char *field, const char *what, const char *message)
+{
+    vb_rpc_field_error(call, field, "is not %s", what);
+    return vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "%s", message);
+}
+
 /* ---- events (docs/events.md) ---- */
 
 #define S_EVENT_TYPE(what) "verbund.membership." what ".v1"
@@ -510,14 +545,8 @@ membership_handle_person_list(void *context, vb_rpc_call_t *call)
     status = membership_store_person_list(self->db, call->arena, &filter, &items, &count);
     if (status != VB_STATUS_OK)
         return s_store_failed(self, call, status, "listing persons");
-    Verbund__Membership__V1__PersonListReply *reply =
-        s_reply(call, &verbund__membership__v1__person_list_reply__descriptor);
-    reply->next_cursor =
-        s_next_cursor(call, &count, filter.limit,
-                      count > (size_t)filter.limit ? items[filter.limit - 1]->id : NULL);
-    reply->items = items;
-    reply->n_items = count;
-    return VB_STATUS_OK;
+    return s_list_reply(call, &verbund__membership__v1__person_list_reply__descriptor,
+                        (ProtobufCMessage **)items, count, filter.limit);
 }
 
 /* Copies the masked fields of source into target; -1 with field errors for unknown names. */
@@ -858,8 +887,7 @@ membership_handle_organization_list(void *context, vb_rpc_call_t *call)
     };
     membership_kind_t kind;
     if (request->kind[0] && membership_kind_parse(request->kind, &kind) != 0) {
-        vb_rpc_field_error(call, "kind", "is not an organisation kind");
-        return vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "unknown organisation kind");
+        return s_unknown_filter(call, "kind", "an organisation kind", "unknown organisation kind");
     }
     if (s_limit(call, request->limit, &filter.limit) != 0 ||
         s_cursor(call, request->cursor, &filter.after_id) != 0)
@@ -869,14 +897,8 @@ membership_handle_organization_list(void *context, vb_rpc_call_t *call)
     status = membership_store_organization_list(self->db, call->arena, &filter, &items, &count);
     if (status != VB_STATUS_OK)
         return s_store_failed(self, call, status, "listing organisations");
-    Verbund__Membership__V1__OrganizationListReply *reply =
-        s_reply(call, &verbund__membership__v1__organization_list_reply__descriptor);
-    reply->next_cursor =
-        s_next_cursor(call, &count, filter.limit,
-                      count > (size_t)filter.limit ? items[filter.limit - 1]->id : NULL);
-    reply->items = items;
-    reply->n_items = count;
-    return VB_STATUS_OK;
+    return s_list_reply(call, &verbund__membership__v1__organization_list_reply__descriptor,
+                        (ProtobufCMessage **)items, count, filter.limit);
 }
 
 /* ---- memberships ---- */
@@ -972,12 +994,10 @@ membership_handle_membership_list(void *context, vb_rpc_call_t *call)
     membership_type_t type;
     membership_status_t state;
     if (request->type[0] && membership_type_parse(request->type, &type) != 0) {
-        vb_rpc_field_error(call, "type", "is not a membership type");
-        return vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "unknown membership type");
+        return s_unknown_filter(call, "type", "a membership type", "unknown membership type");
     }
     if (request->status[0] && membership_status_parse(request->status, &state) != 0) {
-        vb_rpc_field_error(call, "status", "is not a membership status");
-        return vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "unknown membership status");
+        return s_unknown_filter(call, "status", "a membership status", "unknown membership status");
     }
     if (filter.holder_id[0] &&
         (status = s_check_id(call, "holder_id", filter.holder_id)) != VB_STATUS_OK)
@@ -990,14 +1010,8 @@ membership_handle_membership_list(void *context, vb_rpc_call_t *call)
     status = membership_store_membership_list(self->db, call->arena, &filter, &items, &count);
     if (status != VB_STATUS_OK)
         return s_store_failed(self, call, status, "listing memberships");
-    Verbund__Membership__V1__MembershipListReply *reply =
-        s_reply(call, &verbund__membership__v1__membership_list_reply__descriptor);
-    reply->next_cursor =
-        s_next_cursor(call, &count, filter.limit,
-                      count > (size_t)filter.limit ? items[filter.limit - 1]->id : NULL);
-    reply->items = items;
-    reply->n_items = count;
-    return VB_STATUS_OK;
+    return s_list_reply(call, &verbund__membership__v1__membership_list_reply__descriptor,
+                        (ProtobufCMessage **)items, count, filter.limit);
 }
 
 vb_status_t

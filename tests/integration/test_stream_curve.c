@@ -10,7 +10,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
@@ -44,15 +47,25 @@ static Verbund__Rpc__V1__Caller s_admin = {
     PROTOBUF_C_MESSAGE_INIT(&verbund__rpc__v1__caller__descriptor), (char *)"test-admin",
     VERBUND__RPC__V1__ROLE__ROLE_ADMIN, (char *)"", 0, NULL};
 
-/* A port nothing listens on now (bound and released; the kernel does not hand it out again
- * at once). */
-static int
-s_free_port(void)
+/* Two different loopback ports nothing listens on now: the kernel picks them (bind to port 0)
+ * while both sockets are open, so they differ; they are released for the stream to bind. */
+static void
+s_free_ports(int *first, int *second)
 {
-    zsock_t *probe = zsock_new(ZMQ_PAIR);
-    int port = zsock_bind(probe, "tcp://127.0.0.1:*[30000-60000]");
-    zsock_destroy(&probe);
-    return port;
+    int fds[2];
+    int *ports[2] = {first, second};
+    for (int i = 0; i < 2; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        assert_true(fds[i] >= 0);
+        struct sockaddr_in address = {.sin_family = AF_INET,
+                                      .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t length = sizeof address;
+        assert_int_equal(bind(fds[i], (struct sockaddr *)&address, sizeof address), 0);
+        assert_int_equal(getsockname(fds[i], (struct sockaddr *)&address, &length), 0);
+        *ports[i] = ntohs(address.sin_port);
+    }
+    close(fds[0]);
+    close(fds[1]);
 }
 
 static zsock_t *
@@ -127,8 +140,10 @@ s_setup(void **state)
     snprintf(path, sizeof path, "%s/clients/wide.cert", s_dir);
     zcert_save_public(s_wide, path);
 
-    snprintf(s_pub, sizeof s_pub, "tcp://127.0.0.1:%d", s_free_port());
-    snprintf(s_replay, sizeof s_replay, "tcp://127.0.0.1:%d", s_free_port());
+    int pub_port, replay_port;
+    s_free_ports(&pub_port, &replay_port);
+    snprintf(s_pub, sizeof s_pub, "tcp://127.0.0.1:%d", pub_port);
+    snprintf(s_replay, sizeof s_replay, "tcp://127.0.0.1:%d", replay_port);
     char binary[512];
     snprintf(binary, sizeof binary, "%s/../bin/verbund-stream", node_dir);
     char log[512];
