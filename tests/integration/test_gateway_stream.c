@@ -6,6 +6,7 @@
  * the retention, the Caller the gateway sends, SSE keepalives, and SSE ending on shutdown.
  * Does not: test the stream service's own sequencing or retention (its tests do). */
 #include <setjmp.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -967,6 +968,8 @@ s_gateway_start(char *url, size_t url_size)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
+        /* A test killed on its timeout must not leave this server behind. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         setenv("VERBUND_HTTP_HOST", "127.0.0.1", 1);
         setenv("VERBUND_HTTP_PORT", port_text, 1);
         setenv("VERBUND_MEMBERSHIP_ENDPOINT", vb_test_env("VERBUND_MEMBERSHIP_ENDPOINT"), 1);

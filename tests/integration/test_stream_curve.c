@@ -6,6 +6,7 @@
  * subscribes to or claims in its Envelope.
  * Does not: test the HTTP side of topic limits (the gateway's tests). */
 #include <setjmp.h>
+#include <sys/prctl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -150,6 +151,8 @@ s_setup(void **state)
     snprintf(log, sizeof log, "%s/stream-curve.log", node_dir);
     s_pid = fork();
     if (s_pid == 0) {
+        /* A test killed on its timeout must not leave this server behind. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         char secret[512], clients[512], migrations[512];
         snprintf(secret, sizeof secret, "%s/server.cert_secret", s_dir);
         snprintf(clients, sizeof clients, "%s/clients", s_dir);
