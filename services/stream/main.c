@@ -25,7 +25,7 @@
 
 #define S_MAX_SOURCES 16
 #define S_FALLBACK_MS 200 /* a relay pass at least this often without a NOTIFY */
-#define S_RELAY_BATCH 500 /* outbox rows per source and pass */
+#define S_RELAY_BATCH 5000 /* outbox rows per source and pass */
 
 typedef struct {
     char *node_id;
