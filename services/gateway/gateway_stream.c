@@ -112,6 +112,7 @@ gateway_stream_params_parse(const gateway_query_t *query, size_t query_count,
             s_error(errors, key, "is not a parameter of this route");
         }
     }
+    params->from_oldest = !seen_after && !(sse && last_event_id);
     if (sse && last_event_id) {
         uint64_t number = 0;
         if (s_parse_u64(last_event_id, UINT64_MAX, &number) < 0)

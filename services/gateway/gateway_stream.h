@@ -25,6 +25,8 @@
 /* What a stream request asks for. Topic strings are borrowed from the query. */
 typedef struct {
     uint64_t after; /* events with a larger sequence */
+    bool from_oldest; /* neither after nor Last-Event-ID given: start at the oldest retained
+                         event (an explicit position older than the retention gets 410) */
     uint32_t limit; /* 0: the stream service's default */
     int timeout_s;  /* long poll seconds, 0 = answer at once */
     const char *topics[GATEWAY_STREAM_MAX_TOPICS];

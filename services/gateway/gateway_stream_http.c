@@ -86,6 +86,34 @@ s_send_read_failure(http_exchange_t *x, const stream_read_t *read)
     return gateway_http_send_rpc_failure(x, read->status, read->reply, "stream");
 }
 
+/* The position just before the oldest retained event (stream.Head), for a request that named
+ * no position. OK, or the failed call's status with *reply_p set (caller frees). */
+static vb_status_t
+s_oldest_position(gateway_t *gateway, vb_rpc_client_t *client,
+                  const Verbund__Rpc__V1__Caller *caller, const char *trace_id, uint64_t *after,
+                  Verbund__Rpc__V1__Reply **reply_p)
+{
+    Verbund__Stream__V1__HeadRequest request = VERBUND__STREAM__V1__HEAD_REQUEST__INIT;
+    vb_rpc_call_options_t options = {
+        .deadline_ms = (int)gateway->config.rpc_deadline_ms,
+        .caller = caller,
+        .trace_id = trace_id,
+    };
+    vb_status_t status =
+        vb_rpc_client_call(client, "stream.Head", &request.base, &options, reply_p);
+    if (!vb_status_is_success(status))
+        return status;
+    Verbund__Stream__V1__HeadReply *head = (Verbund__Stream__V1__HeadReply *)vb_rpc_reply_unpack(
+        *reply_p, &verbund__stream__v1__head_reply__descriptor);
+    if (!head)
+        return VB_STATUS_INTERNAL;
+    *after = head->oldest_sequence > 0 ? head->oldest_sequence - 1 : 0;
+    protobuf_c_message_free_unpacked(&head->base, NULL);
+    verbund__rpc__v1__reply__free_unpacked(*reply_p, NULL);
+    *reply_p = NULL;
+    return VB_STATUS_OK;
+}
+
 /* --- GET /v1/stream --- */
 
 static enum MHD_Result
@@ -411,6 +439,17 @@ gateway_stream_serve(http_exchange_t *x, const gateway_route_t *route,
     vb_rpc_client_t *client = gateway_stream_client(x->gateway);
     if (!client)
         return gateway_http_send_simple_problem(x, 503, "cannot create an RPC client");
+    if (params.from_oldest) {
+        Verbund__Rpc__V1__Reply *reply = NULL;
+        vb_status_t status =
+            s_oldest_position(x->gateway, client, caller, x->trace_id, &params.after, &reply);
+        if (!vb_status_is_success(status)) {
+            enum MHD_Result result = gateway_http_send_rpc_failure(x, status, reply, "stream");
+            if (reply)
+                verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+            return result;
+        }
+    }
     return sse ? s_serve_sse(x, client, caller, &params)
                : s_serve_batch(x, client, caller, &params);
 }

@@ -1082,6 +1082,22 @@ test_private_gateway(void **state)
     free(limited);
 }
 
+/* Without after (and without Last-Event-ID) a reader starts at the oldest retained event,
+ * however much retention has deleted; an explicit position is taken as given. */
+static void
+test_no_after_starts_at_the_oldest_event(void **state)
+{
+    (void)state;
+    free(s_person_create("Oldest Event")); /* at least one event is retained */
+    uint64_t start = vb_test_stream_start();
+    http_t r;
+    s_read(s_admin, "limit=1", &r);
+    assert_http(&r, 200);
+    assert_int_equal(json_array_size(r.json), 1);
+    assert_int_equal(s_sequence_of(json_array_get(r.json, 0)), start + 1);
+    s_http_clear(&r);
+}
+
 int
 main(void)
 {
@@ -1102,6 +1118,7 @@ main(void)
         cmocka_unit_test(test_tokens_and_errors), cmocka_unit_test(test_batch_in_order),
         cmocka_unit_test(test_long_poll),         cmocka_unit_test(test_sse),
         cmocka_unit_test(test_topic_limit),       cmocka_unit_test(test_private_gateway),
+        cmocka_unit_test(test_no_after_starts_at_the_oldest_event),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

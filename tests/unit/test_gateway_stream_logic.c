@@ -55,6 +55,13 @@ test_params_valid(void **state)
     assert_int_equal(s_parse(NULL, NULL, false, &params, &errors), 0);
     assert_true(params.after == 0 && params.limit == 0 && params.timeout_s == 0);
     assert_int_equal(params.topic_count, 0);
+    assert_true(params.from_oldest); /* no position named: start at the oldest retained */
+    const char *const zero[] = {"after", "0", NULL};
+    assert_int_equal(s_parse(zero, NULL, false, &params, &errors), 0);
+    assert_false(params.from_oldest); /* an explicit 0 may get 410 */
+    assert_int_equal(s_parse(NULL, "3", true, &params, &errors), 0);
+    assert_false(params.from_oldest);
+    assert_true(params.after == 3);
 
     const char *const all[] = {"after",   "18446744073709551615",
                                "limit",   "5000",
