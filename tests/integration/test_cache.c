@@ -17,15 +17,8 @@
 #include <hiredis/hiredis.h>
 
 #include "vb/cache.h"
+#include "vb_test_db.h"
 #include "vb_test_node.h"
-
-static int64_t
-s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 s_redis_port(void)
@@ -201,13 +194,13 @@ s_expect_unavailable_fast(vb_cache_t *cache)
     char *value = NULL;
     size_t length = 0;
     for (int i = 0; i < 3; i++) {
-        int64_t started = s_now_ms();
+        int64_t started = vb_test_now_ms();
         assert_int_equal(vb_cache_get(cache, "k", &version, &value, &length), -1);
         assert_null(value);
         assert_int_equal(vb_cache_put(cache, "k", 1, "v", 1, 0), -1);
         assert_int_equal(vb_cache_invalidate(cache, "k", 2), -1);
         assert_int_equal(vb_cache_delete(cache, "k"), -1);
-        int64_t elapsed = s_now_ms() - started;
+        int64_t elapsed = vb_test_now_ms() - started;
         if (elapsed >= 500)
             fail_msg("four calls took %lld ms while Redis is unreachable", (long long) elapsed);
     }
@@ -220,10 +213,10 @@ test_unreachable_redis_answers_fast(void **state)
     (void) state;
     vb_cache_options_t options = {.host = "127.0.0.1", .port = s_unused_port(),
                                   .retry_interval_ms = 50, .key_prefix = "vb:test:"};
-    int64_t started = s_now_ms();
+    int64_t started = vb_test_now_ms();
     vb_cache_t *cache = vb_cache_new(&options);
     assert_non_null(cache);
-    assert_true(s_now_ms() - started < 500);
+    assert_true(vb_test_now_ms() - started < 500);
     s_expect_unavailable_fast(cache);
     vb_cache_destroy(&cache);
 
@@ -247,8 +240,8 @@ test_redis_stopped_and_back(void **state)
     assert_int_equal(vb_test_node_cmd("start-redis", NULL), 0);
     /* Reconnects on its own once the retry interval has passed. */
     int rc = -1;
-    int64_t deadline = s_now_ms() + 5000;
-    while (rc != 0 && s_now_ms() < deadline) {
+    int64_t deadline = vb_test_now_ms() + 5000;
+    while (rc != 0 && vb_test_now_ms() < deadline) {
         rc = vb_cache_put(cache, "k", 2, "two", 3, 0);
         if (rc != 0)
             usleep(20000);

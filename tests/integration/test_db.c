@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "vb/db.h"
+#include "vb_test_db.h"
 #include "vb_test_node.h"
 
 /* Fails the test with the statement, status and the server's message / SQLSTATE. */
@@ -31,14 +32,6 @@
                      vb_db_sqlstate(db));                                                    \
     } while (0)
 #define assert_db_ok(db, expr) assert_db_status(db, VB_STATUS_OK, expr)
-
-static int64_t
-s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *
 s_conninfo(void)
@@ -505,8 +498,8 @@ s_terminate(vb_db_t *victim)
                                     1, s_collect_text, &texts, NULL));
     assert_string_equal(texts.values[0], "true");
     /* Wait until the backend is really gone so the victim's next call sees the loss. */
-    int64_t deadline = s_now_ms() + 10000;
-    while (s_now_ms() < deadline) {
+    int64_t deadline = vb_test_now_ms() + 10000;
+    while (vb_test_now_ms() < deadline) {
         int64_t alive = -1;
         assert_db_ok(killer, vb_db_exec(killer,
                                         "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int",
@@ -542,12 +535,12 @@ test_reconnect_after_backend_terminated(void **state)
 
     /* The next calls reconnect (with backoff) and find the statements prepared again. */
     vb_status_t status = VB_STATUS_UNAVAILABLE;
-    int64_t deadline = s_now_ms() + 10000;
-    while (status != VB_STATUS_OK && s_now_ms() < deadline) {
-        int64_t started = s_now_ms();
+    int64_t deadline = vb_test_now_ms() + 10000;
+    while (status != VB_STATUS_OK && vb_test_now_ms() < deadline) {
+        int64_t started = vb_test_now_ms();
         status = vb_db_run(db, "t_count", NULL, 0, s_collect_int, &count, NULL);
         /* A call never blocks long on a reconnect. */
-        assert_true(s_now_ms() - started < 1000);
+        assert_true(vb_test_now_ms() - started < 1000);
         if (status != VB_STATUS_OK)
             usleep(20000);
     }
@@ -571,9 +564,9 @@ test_reconnect_after_backend_terminated(void **state)
     assert_true(vb_db_in_transaction(db));
     assert_db_ok(db, vb_db_rollback(db));
     assert_false(vb_db_in_transaction(db));
-    deadline = s_now_ms() + 10000;
+    deadline = vb_test_now_ms() + 10000;
     status = VB_STATUS_UNAVAILABLE;
-    while (status != VB_STATUS_OK && s_now_ms() < deadline) {
+    while (status != VB_STATUS_OK && vb_test_now_ms() < deadline) {
         status = vb_db_run(db, "t_count", NULL, 0, s_collect_int, &count, NULL);
         if (status != VB_STATUS_OK)
             usleep(20000);
@@ -587,8 +580,8 @@ test_reconnect_after_backend_terminated(void **state)
     s_terminate(db);
     assert_db_status(db, VB_STATUS_UNAVAILABLE, vb_db_commit(db));
     assert_false(vb_db_in_transaction(db));
-    deadline = s_now_ms() + 10000;
-    while (vb_db_ping(db) != 0 && s_now_ms() < deadline)
+    deadline = vb_test_now_ms() + 10000;
+    while (vb_db_ping(db) != 0 && vb_test_now_ms() < deadline)
         usleep(20000);
     assert_int_equal(s_scalar(db, "SELECT count(*) FROM t WHERE name = 'y'"), 0);
     vb_db_destroy(&db);
@@ -611,12 +604,12 @@ test_synchronous_commit_off_is_refused(void **state)
     char err[512] = "";
     vb_db_options_t options = {.conninfo = conninfo, .schema = "test_db_refused",
                                .connect_timeout_ms = 10000};
-    int64_t started = s_now_ms();
+    int64_t started = vb_test_now_ms();
     vb_db_t *db = vb_db_new(&options, err, sizeof err);
     assert_null(db);
     assert_non_null(strstr(err, "synchronous_commit"));
     /* A refusal is final: not retried until the timeout. */
-    assert_true(s_now_ms() - started < 5000);
+    assert_true(vb_test_now_ms() - started < 5000);
 
     /* The same conninfo with synchronous_commit on (local) is accepted. */
     if (strstr(base, "://"))
@@ -654,9 +647,9 @@ test_unreachable_database_gives_up_after_timeout(void **state)
     char err[512] = "";
     vb_db_options_t options = {.conninfo = conninfo, .schema = "test_db_unreachable",
                                .connect_timeout_ms = 700};
-    int64_t started = s_now_ms();
+    int64_t started = vb_test_now_ms();
     vb_db_t *db = vb_db_new(&options, err, sizeof err);
-    int64_t elapsed = s_now_ms() - started;
+    int64_t elapsed = vb_test_now_ms() - started;
     assert_null(db);
     assert_true(strlen(err) > 0);
     /* Retried with backoff (100, 200, 400 ms ...) until the budget, not much longer. */

@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "vb_test_http.h"
+#include "vb_test_db.h"
 #include "vb_test_node.h"
 
 #define PROBLEM_TYPE "https://verbund.example/problems/"
@@ -24,14 +25,6 @@
 static const char *s_admin; /* the node's admin token */
 
 /* --- helpers --- */
-
-static int64_t
-s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 s_pause_ms(int ms)
@@ -159,9 +152,9 @@ s_setup(void **state)
         return -1;
     }
     /* The gateway answers /livez once the fixture is up; wait for /readyz too. */
-    int64_t deadline = s_now_ms() + 20000;
+    int64_t deadline = vb_test_now_ms() + 20000;
     long status = 0;
-    while (s_now_ms() < deadline) {
+    while (vb_test_now_ms() < deadline) {
         if (vb_test_http("GET", "/readyz", NULL, NULL, NULL, &status, NULL) == 0 && status == 200)
             return 0;
         s_pause_ms(100);
@@ -271,9 +264,9 @@ test_tokens_missing_forged_expired(void **state)
     /* A token that expires after one second stops working (the gateway caches a verified
      * token for at most 5 s). */
     char *token = s_token_create("staff", NULL, 1);
-    int64_t deadline = s_now_ms() + 20000;
+    int64_t deadline = vb_test_now_ms() + 20000;
     long status = 0;
-    while (s_now_ms() < deadline) {
+    while (vb_test_now_ms() < deadline) {
         status = s_call("GET", "/v1/taxonomy", token, NULL, NULL, NULL);
         if (status == 401)
             break;

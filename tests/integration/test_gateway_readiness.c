@@ -12,23 +12,16 @@
 #include <jansson.h>
 
 #include "vb_test_http.h"
+#include "vb_test_db.h"
 #include "vb_test_node.h"
-
-static int64_t
-s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Polls /readyz until it answers wanted (or 20 s pass); returns the last status. */
 static long
 s_wait_readyz(long wanted)
 {
-    int64_t deadline = s_now_ms() + 20000;
+    int64_t deadline = vb_test_now_ms() + 20000;
     long status = 0;
-    while (s_now_ms() < deadline) {
+    while (vb_test_now_ms() < deadline) {
         if (vb_test_http("GET", "/readyz", NULL, NULL, NULL, &status, NULL) == 0 &&
             status == wanted)
             return status;

@@ -31,6 +31,7 @@
 
 #include "verbund/stream/v1/stream.pb-c.h"
 #include "vb/rpc_server.h"
+#include "vb_test_db.h"
 #include "vb_test_node.h"
 #include "vb_test_stream.h"
 
@@ -42,14 +43,6 @@ static const char *s_admin; /* the node's admin token */
 static const char *s_url;   /* the node's gateway */
 
 /* --- helpers --- */
-
-static int64_t
-s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 s_pause_ms(int ms)
@@ -287,9 +280,9 @@ static json_t *
 s_collect(const char *token, uint64_t after, const char *type, char *const *want, size_t n)
 {
     json_t *all = json_array();
-    int64_t deadline = s_now_ms() + WAIT_MS;
+    int64_t deadline = vb_test_now_ms() + WAIT_MS;
     size_t found = 0;
-    while (found < n && s_now_ms() < deadline) {
+    while (found < n && vb_test_now_ms() < deadline) {
         char query[64];
         snprintf(query, sizeof(query), "after=%llu&timeout=2", (unsigned long long)after);
         http_t r;
@@ -444,14 +437,14 @@ test_batch_in_order(void **state)
     uint64_t end = s_catch_up(s_admin);
     assert_true(end >= previous);
     snprintf(query, sizeof(query), "after=%llu", (unsigned long long)end);
-    int64_t began = s_now_ms();
+    int64_t began = vb_test_now_ms();
     s_read(s_admin, query, &r);
     assert_http(&r, 200);
     assert_true(json_is_array(r.json));
     assert_int_equal(json_array_size(r.json), 0);
     assert_string_equal(r.body, "[]");
     assert_true(strtoull(r.next_after, NULL, 10) == end);
-    assert_true(s_now_ms() - began < 2000);
+    assert_true(vb_test_now_ms() - began < 2000);
     s_http_clear(&r);
     for (int k = 0; k < 3; k++)
         free(ids[k]);
@@ -483,9 +476,9 @@ test_long_poll(void **state)
 
     /* Nothing new: the poll waits for its timeout and answers an empty array. */
     snprintf(query, sizeof(query), "after=%llu&timeout=1", (unsigned long long)start);
-    int64_t began = s_now_ms();
+    int64_t began = vb_test_now_ms();
     s_read(s_admin, query, &r);
-    int64_t waited = s_now_ms() - began;
+    int64_t waited = vb_test_now_ms() - began;
     assert_http(&r, 200);
     assert_int_equal(json_array_size(r.json), 0);
     s_http_clear(&r);
@@ -497,9 +490,9 @@ test_long_poll(void **state)
     pthread_t thread;
     assert_int_equal(pthread_create(&thread, NULL, s_writer, &writer), 0);
     snprintf(query, sizeof(query), "after=%llu&timeout=25", (unsigned long long)start);
-    began = s_now_ms();
+    began = vb_test_now_ms();
     s_read(s_admin, query, &r);
-    waited = s_now_ms() - began;
+    waited = vb_test_now_ms() - began;
     pthread_join(thread, NULL);
     assert_http(&r, 200);
     if (waited >= 15000)
@@ -552,7 +545,7 @@ s_sse_cb(char *data, size_t size, size_t count, void *arg)
             sse->events++;
     if (sse->kill_pid > 0 && !sse->killed_at_ms) {
         kill(sse->kill_pid, SIGTERM);
-        sse->killed_at_ms = s_now_ms();
+        sse->killed_at_ms = vb_test_now_ms();
     }
     if (sse->want > 0 && sse->events >= sse->want)
         return 0; /* enough: abort the transfer */
@@ -737,9 +730,9 @@ test_sse(void **state)
     rc = s_sse(s_url, s_admin, NULL, last, 10000, &sse, &status, NULL, 0);
     assert_int_equal(rc, CURLE_WRITE_ERROR); /* we hung up after the first bytes */
     free(sse.text);
-    int64_t deadline = s_now_ms() + 5000;
+    int64_t deadline = vb_test_now_ms() + 5000;
     int threads = s_gateway_threads();
-    while (threads > baseline && s_now_ms() < deadline) {
+    while (threads > baseline && vb_test_now_ms() < deadline) {
         s_pause_ms(20);
         threads = s_gateway_threads();
     }
@@ -980,7 +973,7 @@ s_gateway_start(char *url, size_t url_size)
         _exit(127);
     }
     /* Ready when /livez answers. */
-    int64_t deadline = s_now_ms() + 10000;
+    int64_t deadline = vb_test_now_ms() + 10000;
     for (;;) {
         CURL *curl = curl_easy_init();
         char livez[160];
@@ -992,7 +985,7 @@ s_gateway_start(char *url, size_t url_size)
         curl_easy_cleanup(curl);
         if (rc == CURLE_OK)
             return pid;
-        if (s_now_ms() > deadline || waitpid(pid, NULL, WNOHANG) == pid)
+        if (vb_test_now_ms() > deadline || waitpid(pid, NULL, WNOHANG) == pid)
             fail_msg("the private gateway did not start on %s", url);
         s_pause_ms(50);
     }
@@ -1058,16 +1051,16 @@ test_private_gateway(void **state)
     memset(&sse, 0, sizeof(sse));
     sse.kill_pid = pid;
     rc = s_sse(url, s_admin, "after=2000", NULL, 20000, &sse, &status, NULL, 0);
-    int64_t ended_ms = s_now_ms();
+    int64_t ended_ms = vb_test_now_ms();
     if (rc != CURLE_OK)
         fail_msg("the event stream did not end cleanly on shutdown: %s", curl_easy_strerror(rc));
     assert_true(sse.killed_at_ms > 0);
     assert_true(ended_ms - sse.killed_at_ms < 5000);
     free(sse.text);
     int wstatus = 0;
-    int64_t deadline = s_now_ms() + 10000;
+    int64_t deadline = vb_test_now_ms() + 10000;
     pid_t done = 0;
-    while ((done = waitpid(pid, &wstatus, WNOHANG)) == 0 && s_now_ms() < deadline)
+    while ((done = waitpid(pid, &wstatus, WNOHANG)) == 0 && vb_test_now_ms() < deadline)
         s_pause_ms(20);
     if (done != pid) {
         kill(pid, SIGKILL);

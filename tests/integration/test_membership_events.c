@@ -21,6 +21,7 @@
 #include "vb/db.h"
 #include "vb/ids.h"
 #include "vb/rpc_client.h"
+#include "vb_test_db.h"
 #include "vb_test_node.h"
 
 #define S_MAX_EVENTS 64
@@ -537,14 +538,6 @@ test_expert_profile_updated(void **state)
     protobuf_c_message_free_unpacked(&person->base, NULL);
 }
 
-static int64_t
-s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 test_erasure_leaves_id_only(void **state)
 {
@@ -571,10 +564,10 @@ test_erasure_leaves_id_only(void **state)
 
     /* Events still in the outbox are redacted in the erasing transaction; copies the stream
      * service relayed earlier are scrubbed when it relays person.erased: poll for that. */
-    int64_t deadline = s_now_ms() + S_SCRUB_TIMEOUT_MS;
+    int64_t deadline = vb_test_now_ms() + S_SCRUB_TIMEOUT_MS;
     while ((s_events_containing(email) > 0 || s_events_containing(name) > 0 ||
             s_events_containing(region) > 0) &&
-           s_now_ms() < deadline) {
+           vb_test_now_ms() < deadline) {
         struct timespec pause = {.tv_sec = 0, .tv_nsec = 50 * 1000000};
         nanosleep(&pause, NULL);
     }

@@ -22,6 +22,7 @@
 #include "verbund/membership/v1/membership.pb-c.h"
 #include "vb/ids.h"
 #include "vb/rpc_client.h"
+#include "vb_test_db.h"
 #include "vb_test_node.h"
 
 typedef Verbund__Rpc__V1__Caller caller_t;
@@ -30,14 +31,6 @@ static const char *s_endpoint;
 static char s_tag[16];
 static caller_t s_admin = {PROTOBUF_C_MESSAGE_INIT(&verbund__rpc__v1__caller__descriptor),
                            (char *)"faults-admin", VERBUND__RPC__V1__ROLE__ROLE_ADMIN, (char *)"", 0, NULL};
-
-static int64_t
-s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 s_setup(void **state)
@@ -151,8 +144,8 @@ static int
 s_drain(void *dealer, int wait_ms)
 {
     int replies = 0;
-    int64_t until = s_now_ms() + wait_ms;
-    while (s_now_ms() < until) {
+    int64_t until = vb_test_now_ms() + wait_ms;
+    while (vb_test_now_ms() < until) {
         zmq_pollitem_t item = {dealer, 0, ZMQ_POLLIN, 0};
         if (zmq_poll(&item, 1, 50) <= 0)
             continue;
@@ -367,9 +360,9 @@ test_redis_stopped_mid_test(void **state)
 
     assert_int_equal(vb_test_node_cmd("start-redis", NULL), 0);
     /* the cache comes back within the retry interval; the value is never stale */
-    int64_t until = s_now_ms() + 15000;
+    int64_t until = vb_test_now_ms() + 15000;
     bool back = false;
-    while (!back && s_now_ms() < until) {
+    while (!back && vb_test_now_ms() < until) {
         assert_int_equal(s_get(client, id, &version, name, sizeof name), VB_STATUS_OK);
         assert_int_equal(version, 2);
         assert_string_equal(name, "Renamed Without Redis");
@@ -410,8 +403,8 @@ s_writer(void *arg)
     client = vb_rpc_client_new(&options);
     if (!client)
         return NULL;
-    int64_t until = s_now_ms() + 120000;
-    for (int i = 0; i < S_LOAD_PERSONS && s_now_ms() < until; i++) {
+    int64_t until = vb_test_now_ms() + 120000;
+    for (int i = 0; i < S_LOAD_PERSONS && vb_test_now_ms() < until; i++) {
         char label[32];
         snprintf(label, sizeof label, "load-%03d", i);
         for (;;) {
@@ -431,7 +424,7 @@ s_writer(void *arg)
                 load->unexpected++;
             pthread_mutex_unlock(&load->lock);
             free(id);
-            if (s_now_ms() >= until)
+            if (vb_test_now_ms() >= until)
                 break;
             /* same key again: the write is applied once however often it is sent */
         }
@@ -461,8 +454,8 @@ test_sigkill_under_load(void **state)
     pthread_t writer;
     assert_int_equal(pthread_create(&writer, NULL, s_writer, load), 0);
 
-    int64_t until = s_now_ms() + 60000;
-    while (s_acknowledged(load) < 30 && s_now_ms() < until) {
+    int64_t until = vb_test_now_ms() + 60000;
+    while (s_acknowledged(load) < 30 && vb_test_now_ms() < until) {
         struct timespec pause = {0, 5 * 1000 * 1000};
         nanosleep(&pause, NULL); /* polling the writer's progress, not waiting for time */
     }

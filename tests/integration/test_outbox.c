@@ -21,6 +21,7 @@
 #include "vb/db.h"
 #include "vb/ids.h"
 #include "vb/outbox.h"
+#include "vb_test_db.h"
 #include "vb_test_node.h"
 
 #define SCHEMA "test_outbox"
@@ -55,36 +56,12 @@ typedef struct {
     char *migrations_dir;
 } s_fixture_t;
 
-static int64_t
-s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static vb_db_t *
-s_open(const char *schema)
-{
-    char err[512] = "";
-    const char *conninfo = vb_test_env("VERBUND_DATABASE_URL");
-    if (!conninfo)
-        fail_msg("VERBUND_DATABASE_URL missing from $VB_TEST_NODE_DIR/env");
-    vb_db_options_t options = {.conninfo = conninfo, .schema = schema, .connect_timeout_ms = 10000};
-    vb_db_t *db = vb_db_new(&options, err, sizeof err);
-    if (!db)
-        fail_msg("vb_db_new: %s", err);
-    if (vb_db_prepare_all(db, err, sizeof err) != 0)
-        fail_msg("prepare: %s", err);
-    return db;
-}
-
 static int
 s_setup(void **state)
 {
     s_fixture_t *fixture = calloc(1, sizeof *fixture);
     assert_non_null(fixture);
-    vb_db_t *admin = s_open("public");
+    vb_db_t *admin = vb_test_db_open("public");
     assert_db_ok(admin, vb_db_exec(admin, "DROP SCHEMA IF EXISTS " SCHEMA " CASCADE", NULL, 0,
                                    NULL, NULL, NULL));
     vb_db_destroy(&admin);
@@ -99,10 +76,10 @@ s_setup(void **state)
     assert_int_equal(fclose(file), 0);
 
     char err[512] = "";
-    fixture->db = s_open(SCHEMA);
+    fixture->db = vb_test_db_open(SCHEMA);
     if (vb_db_migrate(fixture->db, fixture->migrations_dir, err, sizeof err) != 0)
         fail_msg("migrate: %s", err);
-    fixture->other = s_open(SCHEMA);
+    fixture->other = vb_test_db_open(SCHEMA);
     fixture->outbox = vb_outbox_new(fixture->db, "alpha");
     fixture->outbox2 = vb_outbox_new(fixture->other, "beta");
     assert_non_null(fixture->outbox);
@@ -227,7 +204,7 @@ s_new_subject(char subject[VB_UUID_STRING_SIZE])
 static bool
 s_wait_notify(PGconn *listener, const char *payload, char *seen, size_t seen_size)
 {
-    int64_t deadline = s_now_ms() + NOTIFY_TIMEOUT_MS;
+    int64_t deadline = vb_test_now_ms() + NOTIFY_TIMEOUT_MS;
     for (;;) {
         if (!PQconsumeInput(listener))
             fail_msg("listener: %s", PQerrorMessage(listener));
@@ -245,7 +222,7 @@ s_wait_notify(PGconn *listener, const char *payload, char *seen, size_t seen_siz
         }
         if (found)
             return true;
-        int64_t left = deadline - s_now_ms();
+        int64_t left = deadline - vb_test_now_ms();
         if (left <= 0)
             return false;
         struct pollfd fd = {.fd = PQsocket(listener), .events = POLLIN};
@@ -263,7 +240,7 @@ typedef struct {
 static void
 s_writer_open(s_writer_t *writer, const char *service)
 {
-    writer->db = s_open(SCHEMA);
+    writer->db = vb_test_db_open(SCHEMA);
     writer->outbox = vb_outbox_new(writer->db, service);
     assert_non_null(writer->outbox);
 }

@@ -18,6 +18,7 @@
 #include "vb/arena.h"
 #include "vb/db.h"
 #include "vb/write_batch.h"
+#include "vb_test_db.h"
 #include "vb_test_node.h"
 
 #define SCHEMA "test_write_batch"
@@ -47,34 +48,12 @@ typedef struct {
     char *migrations_dir;
 } s_fixture_t;
 
-static int64_t
-s_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static vb_db_t *
-s_open(const char *schema)
-{
-    char err[512] = "";
-    const char *conninfo = vb_test_env("VERBUND_DATABASE_URL");
-    if (!conninfo)
-        fail_msg("VERBUND_DATABASE_URL missing from $VB_TEST_NODE_DIR/env");
-    vb_db_options_t options = {.conninfo = conninfo, .schema = schema, .connect_timeout_ms = 10000};
-    vb_db_t *db = vb_db_new(&options, err, sizeof err);
-    if (!db)
-        fail_msg("vb_db_new: %s", err);
-    return db;
-}
-
 static int
 s_setup(void **state)
 {
     s_fixture_t *fixture = calloc(1, sizeof *fixture);
     assert_non_null(fixture);
-    vb_db_t *admin = s_open("public");
+    vb_db_t *admin = vb_test_db_open("public");
     assert_db_ok(admin, vb_db_exec(admin, "DROP SCHEMA IF EXISTS " SCHEMA " CASCADE", NULL, 0,
                                    NULL, NULL, NULL));
     vb_db_destroy(&admin);
@@ -88,7 +67,7 @@ s_setup(void **state)
     fputs(s_migration, file);
     assert_int_equal(fclose(file), 0);
 
-    fixture->db = s_open(SCHEMA);
+    fixture->db = vb_test_db_open(SCHEMA);
     char err[512] = "";
     if (vb_db_migrate(fixture->db, fixture->migrations_dir, err, sizeof err) != 0)
         fail_msg("migrate: %s", err);
@@ -435,14 +414,14 @@ s_terminate_backend(vb_db_t *db)
 {
     int64_t pid = 0;
     assert_db_ok(db, vb_db_exec(db, "SELECT pg_backend_pid()", NULL, 0, s_read_int, &pid, NULL));
-    vb_db_t *killer = s_open("public");
+    vb_db_t *killer = vb_test_db_open("public");
     char pid_text[24];
     snprintf(pid_text, sizeof pid_text, "%lld", (long long) pid);
     const char *params[] = {pid_text};
     assert_db_ok(killer, vb_db_exec(killer, "SELECT pg_terminate_backend($1::int)", params, 1,
                                     NULL, NULL, NULL));
-    int64_t alive = 1, deadline = s_now_ms() + 10000;
-    while (alive != 0 && s_now_ms() < deadline) {
+    int64_t alive = 1, deadline = vb_test_now_ms() + 10000;
+    while (alive != 0 && vb_test_now_ms() < deadline) {
         assert_db_ok(killer, vb_db_exec(killer,
                                         "SELECT count(*) FROM pg_stat_activity WHERE pid = $1::int",
                                         params, 1, s_read_int, &alive, NULL));
@@ -472,8 +451,8 @@ test_lost_commit_is_reported_and_nothing_applied(void **state)
     assert_int_equal(hooks->batch_end(hooks->context), -1);
     assert_false(vb_db_in_transaction(fixture->db));
 
-    int64_t deadline = s_now_ms() + 10000;
-    while (vb_db_ping(fixture->db) != 0 && s_now_ms() < deadline)
+    int64_t deadline = vb_test_now_ms() + 10000;
+    while (vb_db_ping(fixture->db) != 0 && vb_test_now_ms() < deadline)
         usleep(20000);
     assert_int_equal(s_items(fixture, "iota"), 0);
     /* The key was not committed either: the retry runs. */
