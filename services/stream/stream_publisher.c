@@ -147,6 +147,11 @@ s_send(stream_publisher_t *self, const char *topic, const uint8_t *body, size_t 
 void
 stream_publisher_send(stream_publisher_t *self, vb_arena_t *scratch, const stream_event_t *event)
 {
+    /* The relay packed the CloudEvent already (it is stored in the log): send those bytes. */
+    if (event->cloudevent && event->cloudevent_length > 0) {
+        s_send(self, event->type, event->cloudevent, event->cloudevent_length);
+        return;
+    }
     size_t size = 0;
     uint8_t *body = stream_event_pack(scratch, event, &size);
     s_send(self, event->type, body, size);

@@ -61,16 +61,11 @@ s_open(const char *schema, const vb_db_statement_t *statements, size_t count)
 static vb_db_t *
 s_open_fresh(const char *schema, const vb_db_statement_t *statements, size_t count)
 {
-    vb_db_t *admin = s_open("public", NULL, 0);
-    char sql[256];
-    /* Test-chosen identifiers; never input. */
-    snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE", schema);
-    assert_db_ok(admin, vb_db_exec(admin, sql, NULL, 0, NULL, NULL, NULL));
-    vb_db_destroy(&admin);
+    vb_test_db_drop_schema(schema);
     return s_open(schema, statements, count);
 }
 
-/* A temporary directory of migration files: pairs of (name, sql), NULL-terminated. */
+/* Adds a migration file to a directory made by vb_test_migrations_dir. */
 static void
 s_write_file(const char *dir, const char *name, const char *text)
 {
@@ -80,25 +75,6 @@ s_write_file(const char *dir, const char *name, const char *text)
     assert_non_null(file);
     fputs(text, file);
     assert_int_equal(fclose(file), 0);
-}
-
-static char *
-s_migrations_dir(const char *const *files)
-{
-    char *dir = strdup("/tmp/vb-test-db-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    for (size_t i = 0; files[i]; i += 2)
-        s_write_file(dir, files[i], files[i + 1]);
-    return dir;
-}
-
-static void
-s_remove_dir(char *dir)
-{
-    char command[600];
-    snprintf(command, sizeof command, "rm -rf '%s'", dir);
-    assert_int_equal(system(command), 0);
-    free(dir);
 }
 
 /* Row collectors. */
@@ -167,7 +143,7 @@ test_usage_example(void **state)
                            "CREATE TABLE item (name text PRIMARY KEY, count bigint NOT NULL,"
                            " active boolean NOT NULL, note text);",
                            NULL};
-    char *dir = s_migrations_dir(files);
+    char *dir = vb_test_migrations_dir(files);
     vb_db_t *db = s_open_fresh("test_db_usage", statements, 2);
     char err[512] = "";
     if (vb_db_migrate(db, dir, err, sizeof err) != 0)
@@ -200,7 +176,7 @@ test_usage_example(void **state)
     vb_db_destroy(&db);
     assert_null(db);
     vb_db_destroy(&db); /* accepts NULL */
-    s_remove_dir(dir);
+    vb_test_remove_dir(dir);
 }
 
 /* ---- migrations ---- */
@@ -215,7 +191,7 @@ test_migrations_applied_once_in_numeric_order(void **state)
                            "2_two.sql", "INSERT INTO migration_log (version) VALUES (2);",
                            "README", "not a migration",
                            NULL};
-    char *dir = s_migrations_dir(files);
+    char *dir = vb_test_migrations_dir(files);
     vb_db_t *db = s_open_fresh("test_db_migrations", NULL, 0);
     char err[512] = "";
     for (int run = 0; run < 3; run++) {
@@ -251,7 +227,7 @@ test_migrations_applied_once_in_numeric_order(void **state)
     assert_non_null(strstr(err, "same number"));
 
     vb_db_destroy(&db);
-    s_remove_dir(dir);
+    vb_test_remove_dir(dir);
 }
 
 typedef struct {
@@ -287,7 +263,7 @@ test_concurrent_migrate_is_serialised(void **state)
     const char *files[] = {"0001_slow.sql", "CREATE TABLE raced (x int); SELECT pg_sleep(0.3);",
                            "0002_fill.sql", "INSERT INTO raced VALUES (1);",
                            NULL};
-    char *dir = s_migrations_dir(files);
+    char *dir = vb_test_migrations_dir(files);
     vb_db_t *db = s_open_fresh("test_db_concurrent", NULL, 0);
 
     s_migrate_job_t jobs[2] = {{.dir = dir}, {.dir = dir}};
@@ -303,7 +279,7 @@ test_concurrent_migrate_is_serialised(void **state)
     assert_int_equal(s_scalar(db, "SELECT count(*) FROM raced"), 1);
     assert_int_equal(s_scalar(db, "SELECT count(*) FROM schema_migrations"), 2);
     vb_db_destroy(&db);
-    s_remove_dir(dir);
+    vb_test_remove_dir(dir);
 }
 
 /* ---- parameters ---- */
@@ -327,7 +303,7 @@ test_hostile_strings_stored_verbatim(void **state)
     const char *files[] = {"0001_note.sql",
                            "CREATE TABLE note (id serial PRIMARY KEY, body text NOT NULL);",
                            NULL};
-    char *dir = s_migrations_dir(files);
+    char *dir = vb_test_migrations_dir(files);
     vb_db_t *db = s_open_fresh("test_db_params", statements, 2);
     char err[512] = "";
     assert_int_equal(vb_db_migrate(db, dir, err, sizeof err), 0);
@@ -353,7 +329,7 @@ test_hostile_strings_stored_verbatim(void **state)
                      vb_db_run(db, "note_insert", null_param, 1, NULL, NULL, NULL));
     assert_string_equal(vb_db_sqlstate(db), "23502");
     vb_db_destroy(&db);
-    s_remove_dir(dir);
+    vb_test_remove_dir(dir);
 }
 
 /* ---- SQLSTATE mapping ---- */
@@ -391,7 +367,7 @@ test_server_errors_map_to_statuses(void **state)
                            "CREATE TABLE person (email text PRIMARY KEY,"
                            " age int CHECK (age >= 0), code varchar(3));",
                            NULL};
-    char *dir = s_migrations_dir(files);
+    char *dir = vb_test_migrations_dir(files);
     vb_db_t *db = s_open_fresh("test_db_sqlstate", NULL, 0);
     char err[512] = "";
     assert_int_equal(vb_db_migrate(db, dir, err, sizeof err), 0);
@@ -426,7 +402,7 @@ test_server_errors_map_to_statuses(void **state)
     assert_db_ok(db, vb_db_exec(db, "SELECT 1", NULL, 0, NULL, NULL, NULL));
     assert_string_equal(vb_db_sqlstate(db), "");
     vb_db_destroy(&db);
-    s_remove_dir(dir);
+    vb_test_remove_dir(dir);
 }
 
 /* ---- transactions ---- */
@@ -436,7 +412,7 @@ test_savepoint_rollback_keeps_the_rest(void **state)
 {
     (void) state;
     const char *files[] = {"0001_t.sql", "CREATE TABLE t (name text PRIMARY KEY);", NULL};
-    char *dir = s_migrations_dir(files);
+    char *dir = vb_test_migrations_dir(files);
     vb_db_t *db = s_open_fresh("test_db_savepoint", NULL, 0);
     char err[512] = "";
     assert_int_equal(vb_db_migrate(db, dir, err, sizeof err), 0);
@@ -480,7 +456,7 @@ test_savepoint_rollback_keeps_the_rest(void **state)
     assert_db_ok(db, vb_db_rollback(db));
     assert_int_equal(s_scalar(db, "SELECT count(*) FROM t"), 2);
     vb_db_destroy(&db);
-    s_remove_dir(dir);
+    vb_test_remove_dir(dir);
 }
 
 /* ---- reconnect ---- */
@@ -520,7 +496,7 @@ test_reconnect_after_backend_terminated(void **state)
         {"t_insert", "INSERT INTO t (name) VALUES ($1)"},
     };
     const char *files[] = {"0001_t.sql", "CREATE TABLE t (name text PRIMARY KEY);", NULL};
-    char *dir = s_migrations_dir(files);
+    char *dir = vb_test_migrations_dir(files);
     vb_db_t *db = s_open_fresh("test_db_reconnect", statements, 2);
     char err[512] = "";
     assert_int_equal(vb_db_migrate(db, dir, err, sizeof err), 0);
@@ -585,7 +561,7 @@ test_reconnect_after_backend_terminated(void **state)
         usleep(20000);
     assert_int_equal(s_scalar(db, "SELECT count(*) FROM t WHERE name = 'y'"), 0);
     vb_db_destroy(&db);
-    s_remove_dir(dir);
+    vb_test_remove_dir(dir);
 }
 
 /* ---- refusals ---- */

@@ -53,7 +53,6 @@ typedef struct {
     vb_outbox_t *outbox;  /* on db */
     vb_outbox_t *outbox2; /* on other */
     PGconn *listener;     /* LISTEN verbund_outbox */
-    char *migrations_dir;
 } s_fixture_t;
 
 static int
@@ -61,24 +60,7 @@ s_setup(void **state)
 {
     s_fixture_t *fixture = calloc(1, sizeof *fixture);
     assert_non_null(fixture);
-    vb_db_t *admin = vb_test_db_open("public");
-    assert_db_ok(admin, vb_db_exec(admin, "DROP SCHEMA IF EXISTS " SCHEMA " CASCADE", NULL, 0,
-                                   NULL, NULL, NULL));
-    vb_db_destroy(&admin);
-
-    fixture->migrations_dir = strdup("/tmp/vb-test-outbox-XXXXXX");
-    assert_non_null(mkdtemp(fixture->migrations_dir));
-    char path[512];
-    snprintf(path, sizeof path, "%s/0001_outbox.sql", fixture->migrations_dir);
-    FILE *file = fopen(path, "w");
-    assert_non_null(file);
-    fputs(s_migration, file);
-    assert_int_equal(fclose(file), 0);
-
-    char err[512] = "";
-    fixture->db = vb_test_db_open(SCHEMA);
-    if (vb_db_migrate(fixture->db, fixture->migrations_dir, err, sizeof err) != 0)
-        fail_msg("migrate: %s", err);
+    fixture->db = vb_test_db_open_migrated(SCHEMA, "0001_outbox.sql", s_migration);
     fixture->other = vb_test_db_open(SCHEMA);
     fixture->outbox = vb_outbox_new(fixture->db, "alpha");
     fixture->outbox2 = vb_outbox_new(fixture->other, "beta");
@@ -107,10 +89,6 @@ s_teardown(void **state)
     vb_outbox_destroy(NULL);
     vb_db_destroy(&fixture->db);
     vb_db_destroy(&fixture->other);
-    char command[600];
-    snprintf(command, sizeof command, "rm -rf '%s'", fixture->migrations_dir);
-    assert_int_equal(system(command), 0);
-    free(fixture->migrations_dir);
     free(fixture);
     return 0;
 }

@@ -45,7 +45,6 @@ typedef struct {
     const vb_rpc_batch_hooks_t *hooks;
     int handler_runs; /* how often the test handler ran */
     int retries;      /* passes the hooks asked to run again carefully */
-    char *migrations_dir;
 } s_fixture_t;
 
 static int
@@ -53,24 +52,8 @@ s_setup(void **state)
 {
     s_fixture_t *fixture = calloc(1, sizeof *fixture);
     assert_non_null(fixture);
-    vb_db_t *admin = vb_test_db_open("public");
-    assert_db_ok(admin, vb_db_exec(admin, "DROP SCHEMA IF EXISTS " SCHEMA " CASCADE", NULL, 0,
-                                   NULL, NULL, NULL));
-    vb_db_destroy(&admin);
-
-    fixture->migrations_dir = strdup("/tmp/vb-test-write-batch-XXXXXX");
-    assert_non_null(mkdtemp(fixture->migrations_dir));
-    char path[512];
-    snprintf(path, sizeof path, "%s/0001_init.sql", fixture->migrations_dir);
-    FILE *file = fopen(path, "w");
-    assert_non_null(file);
-    fputs(s_migration, file);
-    assert_int_equal(fclose(file), 0);
-
-    fixture->db = vb_test_db_open(SCHEMA);
+    fixture->db = vb_test_db_open_migrated(SCHEMA, "0001_init.sql", s_migration);
     char err[512] = "";
-    if (vb_db_migrate(fixture->db, fixture->migrations_dir, err, sizeof err) != 0)
-        fail_msg("migrate: %s", err);
     if (vb_db_prepare_all(fixture->db, err, sizeof err) != 0)
         fail_msg("prepare: %s", err);
     fixture->batch = vb_write_batch_new(fixture->db);
@@ -87,10 +70,6 @@ s_teardown(void **state)
     vb_write_batch_destroy(&fixture->batch);
     assert_null(fixture->batch);
     vb_db_destroy(&fixture->db);
-    char command[600];
-    snprintf(command, sizeof command, "rm -rf '%s'", fixture->migrations_dir);
-    assert_int_equal(system(command), 0);
-    free(fixture->migrations_dir);
     free(fixture);
     return 0;
 }

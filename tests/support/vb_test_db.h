@@ -12,6 +12,21 @@
  * missing) and prepares its statements; fails the running cmocka test on any error. */
 vb_db_t *vb_test_db_open(const char *schema);
 
+/* Drops schema (CASCADE) if it exists, so a rerun starts clean. schema is chosen by the test,
+ * never input. */
+void vb_test_db_drop_schema(const char *schema);
+
+/* A new temporary directory holding migration files given as pairs (file name, SQL),
+ * NULL-terminated; the caller removes it with vb_test_remove_dir. */
+char *vb_test_migrations_dir(const char *const *files);
+
+/* Removes dir and everything in it, and frees the string. */
+void vb_test_remove_dir(char *dir);
+
+/* A connection to schema, dropped first and then migrated with one migration (file_name, sql);
+ * fails the running test on any error. */
+vb_db_t *vb_test_db_open_migrated(const char *schema, const char *file_name, const char *sql);
+
 /* Monotonic milliseconds, for polling with a deadline. */
 int64_t vb_test_now_ms(void);
 
