@@ -603,6 +603,23 @@ test_idempotency_key(void **state)
     assert_has_error(other, "Idempotency-Key");
     json_decref(other);
 
+    /* An overlong key (the gateway takes 1..128 characters) is refused and creates nothing. */
+    char long_key[256] = "Idempotency-Key: ";
+    memset(long_key + strlen(long_key), 'k', 200);
+    char unique[64], unique_name[96], long_body[256], filter[160];
+    snprintf(unique, sizeof(unique), "%s", s_unique());
+    snprintf(unique_name, sizeof(unique_name), "Overlong Key %s", unique);
+    snprintf(long_body, sizeof(long_body), "{\"name\": \"%s\", \"kind\": \"company\"}",
+             unique_name);
+    assert_status(s_call("POST", "/v1/organizations", s_admin, long_body, long_key, &other), 400,
+                  other);
+    assert_has_error(other, "Idempotency-Key");
+    json_decref(other);
+    snprintf(filter, sizeof(filter), "/v1/organizations?text=%s", unique);
+    assert_status(s_call("GET", filter, s_admin, NULL, NULL, &other), 200, other);
+    assert_int_equal(json_array_size(json_object_get(other, "items")), 0);
+    json_decref(other);
+
     /* Enum names are checked by the gateway. */
     assert_status(s_call("POST", "/v1/organizations", s_admin,
                          "{\"name\": \"X\", \"kind\": \"castle\"}", NULL, &other),
