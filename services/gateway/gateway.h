@@ -16,11 +16,15 @@
 #include "vb/metrics.h"
 #include "vb/rpc_client.h"
 #include "vb/status.h"
+#include "gateway_routes.h"
 
 typedef struct {
     char *http_host;           /* VERBUND_HTTP_HOST: address to bind, loopback by default */
     int64_t http_port;         /* VERBUND_HTTP_PORT */
     char *membership_endpoint; /* VERBUND_MEMBERSHIP_ENDPOINT */
+    char *communities_endpoint; /* VERBUND_COMMUNITIES_ENDPOINT */
+    char *events_endpoint;      /* VERBUND_EVENTS_ENDPOINT */
+    char *matchmaking_endpoint; /* VERBUND_MATCHMAKING_ENDPOINT */
     int64_t max_body;          /* VERBUND_HTTP_MAX_BODY: bytes; larger bodies get 413 */
     char *log_level;           /* VERBUND_LOG_LEVEL */
     int64_t rpc_deadline_ms;   /* VERBUND_GATEWAY_RPC_DEADLINE_MS: per request */
@@ -36,8 +40,8 @@ typedef struct {
     gateway_config_t config;   /* loaded by main.c */
     vb_metrics_t *metrics;     /* the gateway's own series, shown on /metrics */
     gateway_auth_t *auth;      /* cache of recently verified tokens */
-    pthread_key_t client_key;  /* per-thread vb_rpc_client_t to the membership service */
-    pthread_key_t stream_key;  /* per-thread vb_rpc_client_t to the stream service */
+    pthread_key_t client_keys[GATEWAY_SERVICE_COUNT]; /* per-thread vb_rpc_client_t, one per
+                                                          service */
     atomic_bool stopping;      /* set by gateway_http_stop: long polls and SSE streams end */
     struct MHD_Daemon *daemon; /* the HTTP server, NULL when not running */
     int listen_fd;             /* after quiesce: the listening socket we must close; else -1 */
@@ -52,8 +56,11 @@ int gateway_http_start(gateway_t *self);
 /* Stops accepting connections, waits up to drain_ms for requests in flight, stops the daemon. */
 void gateway_http_stop(gateway_t *self, int drain_ms);
 
-/* The calling thread's RPC client (created on first use, destroyed when the thread ends), or
- * NULL when it cannot be created. */
+/* The calling thread's RPC client to service (created on first use, destroyed when the thread
+ * ends), or NULL when it cannot be created. */
+vb_rpc_client_t *gateway_service_client(gateway_t *self, gateway_service_t service);
+
+/* The calling thread's client to the membership service (tokens, health). */
 vb_rpc_client_t *gateway_rpc_client(gateway_t *self);
 
 /* The same for the stream service (VERBUND_STREAM_REPLAY_ENDPOINT). */

@@ -120,38 +120,55 @@ s_client_destroy(void *client)
     vb_rpc_client_destroy(&c);
 }
 
-vb_rpc_client_t *
-gateway_rpc_client(gateway_t *self)
+static const char *
+s_service_endpoint(const gateway_t *self, gateway_service_t service)
 {
-    vb_rpc_client_t *client = pthread_getspecific(self->client_key);
+    switch (service) {
+    case GATEWAY_SERVICE_MEMBERSHIP:
+        return self->config.membership_endpoint;
+    case GATEWAY_SERVICE_COMMUNITIES:
+        return self->config.communities_endpoint;
+    case GATEWAY_SERVICE_EVENTS:
+        return self->config.events_endpoint;
+    case GATEWAY_SERVICE_MATCHMAKING:
+        return self->config.matchmaking_endpoint;
+    case GATEWAY_SERVICE_STREAM:
+        return self->config.stream_endpoint;
+    default:
+        return NULL;
+    }
+}
+
+vb_rpc_client_t *
+gateway_service_client(gateway_t *self, gateway_service_t service)
+{
+    const char *endpoint = s_service_endpoint(self, service);
+    if (!endpoint)
+        return NULL;
+    vb_rpc_client_t *client = pthread_getspecific(self->client_keys[service]);
     if (client)
         return client;
     vb_rpc_client_options_t options = {
-        .endpoint = self->config.membership_endpoint,
+        .endpoint = endpoint,
         .attempt_timeout_ms = 2000,
         .max_attempts = 3,
     };
     client = vb_rpc_client_new(&options);
-    if (client && pthread_setspecific(self->client_key, client) != 0)
+    if (client && pthread_setspecific(self->client_keys[service], client) != 0)
         vb_rpc_client_destroy(&client);
     return client;
 }
 
 vb_rpc_client_t *
+gateway_rpc_client(gateway_t *self)
+{
+    return gateway_service_client(self, GATEWAY_SERVICE_MEMBERSHIP);
+}
+
+vb_rpc_client_t *
 gateway_stream_client(gateway_t *self)
 {
-    vb_rpc_client_t *client = pthread_getspecific(self->stream_key);
-    if (client)
-        return client;
-    vb_rpc_client_options_t options = {
-        .endpoint = self->config.stream_endpoint,
-        .attempt_timeout_ms = 2000,
-        .max_attempts = 3,
-    };
-    client = vb_rpc_client_new(&options);
-    if (client && pthread_setspecific(self->stream_key, client) != 0)
-        vb_rpc_client_destroy(&client);
-    return client;
+    return gateway_service_client(self, GATEWAY_SERVICE_STREAM);
 }
 
 /* --- health and metrics --- */
@@ -252,15 +269,41 @@ gateway_http_send_rpc_failure(http_exchange_t *x, vb_status_t status,
     return gateway_http_send_problem(x, problem, http == 401 ? www : NULL);
 }
 
+/* A GATEWAY_ROUTE_RAW reply: the document in its own content type (message is freed). */
+static enum MHD_Result
+s_send_document(http_exchange_t *x, const gateway_route_t *route, ProtobufCMessage *message)
+{
+    gateway_document_t document;
+    if (gateway_reply_document(message, &document) < 0) {
+        protobuf_c_message_free_unpacked(message, NULL);
+        return gateway_http_send_simple_problem(x, 502, "the reply of %s carries no document",
+                                                route->rpc_method);
+    }
+    const char *headers[3] = {NULL};
+    char etag[160];
+    if (document.etag && document.etag[0]) {
+        snprintf(etag, sizeof(etag), "\"%s\"", document.etag);
+        headers[0] = "ETag";
+        headers[1] = etag;
+    }
+    enum MHD_Result result =
+        gateway_http_send_text(x, route->success_status, document.content_type, document.body,
+                               document.size, headers);
+    protobuf_c_message_free_unpacked(message, NULL);
+    return result;
+}
+
 static enum MHD_Result
 s_send_reply(http_exchange_t *x, const gateway_route_t *route, const Verbund__Rpc__V1__Reply *reply)
 {
     ProtobufCMessage *message = vb_rpc_reply_unpack(reply, route->reply_type);
     if (!message)
-        return gateway_http_send_simple_problem(x, 502,
-                                                "the membership service sent a reply that does not "
-                                                "decode as %s",
-                                                route->reply_type->name);
+        return gateway_http_send_simple_problem(
+            x, 502, "the %s service sent a reply that does not decode as %s",
+            gateway_service_name(gateway_service_for_method(route->rpc_method)),
+            route->reply_type->name);
+    if (route->flags & GATEWAY_ROUTE_RAW)
+        return s_send_document(x, route, message);
     json_t *json = gateway_reply_json(route, message);
     protobuf_c_message_free_unpacked(message, NULL);
     if (!json)
@@ -307,38 +350,44 @@ s_route(http_exchange_t *x, http_request_t *request)
         return gateway_http_send_simple_problem(x, 413, "the body is larger than %lld bytes",
                                                 (long long)x->gateway->config.max_body);
 
-    /* Who is calling. */
+    /* Who is calling. A public route without an Authorization header is called anonymously
+     * (role UNSPECIFIED): the service decides what an anonymous caller may see. */
     const char *authorization =
         MHD_lookup_connection_value(x->connection, MHD_HEADER_KIND, "Authorization");
-    const char *token = gateway_bearer_token(authorization);
-    if (!token) {
-        static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"verbund\"", NULL};
-        return gateway_http_send_problem(
-            x,
-            gateway_problem_new(401,
-                                authorization ? "the Authorization header is not a bearer token"
-                                              : "a bearer token is required",
-                                x->path),
-            www);
-    }
-    vb_rpc_client_t *client = gateway_rpc_client(x->gateway);
-    if (!client)
-        return gateway_http_send_simple_problem(x, 503, "cannot create an RPC client");
     Verbund__Rpc__V1__Caller caller;
-    vb_status_t status =
-        gateway_auth_verify(x->gateway, client, token, x->trace_id, x->arena, &caller);
-    if (status == VB_STATUS_UNAUTHENTICATED) {
-        static const char *const www[] = {
-            "WWW-Authenticate", "Bearer realm=\"verbund\", error=\"invalid_token\"", NULL};
-        return gateway_http_send_problem(
-            x, gateway_problem_new(401, "the token is unknown, expired or revoked", x->path), www);
+    verbund__rpc__v1__caller__init(&caller);
+    vb_status_t status = VB_STATUS_OK;
+    if (!(authorization == NULL && (route->flags & GATEWAY_ROUTE_PUBLIC))) {
+        const char *token = gateway_bearer_token(authorization);
+        if (!token) {
+            static const char *const www[] = {"WWW-Authenticate", "Bearer realm=\"verbund\"",
+                                              NULL};
+            return gateway_http_send_problem(
+                x,
+                gateway_problem_new(401,
+                                    authorization ? "the Authorization header is not a bearer token"
+                                                  : "a bearer token is required",
+                                    x->path),
+                www);
+        }
+        vb_rpc_client_t *membership = gateway_rpc_client(x->gateway);
+        if (!membership)
+            return gateway_http_send_simple_problem(x, 503, "cannot create an RPC client");
+        status = gateway_auth_verify(x->gateway, membership, token, x->trace_id, x->arena, &caller);
+        if (status == VB_STATUS_UNAUTHENTICATED) {
+            static const char *const www[] = {
+                "WWW-Authenticate", "Bearer realm=\"verbund\", error=\"invalid_token\"", NULL};
+            return gateway_http_send_problem(
+                x, gateway_problem_new(401, "the token is unknown, expired or revoked", x->path),
+                www);
+        }
+        if (status != VB_STATUS_OK)
+            return gateway_http_send_rpc_failure(x, status, NULL, "membership");
+        if (!gateway_role_allows(caller.role, route->min_role))
+            return gateway_http_send_simple_problem(
+                x, 403, "this route needs the role %s or higher",
+                vb_json_enum_name(&verbund__rpc__v1__role__descriptor, route->min_role, x->arena));
     }
-    if (status != VB_STATUS_OK)
-        return gateway_http_send_rpc_failure(x, status, NULL, "membership");
-    if (!gateway_role_allows(caller.role, route->min_role))
-        return gateway_http_send_simple_problem(
-            x, 403, "this route needs the role %s or higher",
-            vb_json_enum_name(&verbund__rpc__v1__role__descriptor, route->min_role, x->arena));
     if (route->flags & GATEWAY_ROUTE_STREAM)
         return gateway_stream_serve(x, route, &caller);
 
@@ -411,6 +460,11 @@ s_route(http_exchange_t *x, http_request_t *request)
         .trace_id = x->trace_id,
         .write = strcmp(route->http_method, "GET") != 0,
     };
+    gateway_service_t service = gateway_service_for_method(route->rpc_method);
+    vb_rpc_client_t *client = gateway_service_client(x->gateway, service);
+    if (!client)
+        return gateway_http_send_simple_problem(x, 503, "cannot create an RPC client to %s",
+                                                gateway_service_name(service));
     Verbund__Rpc__V1__Reply *reply = NULL;
     status = vb_rpc_client_call(client, route->rpc_method, message, &options, &reply);
     enum MHD_Result result =
@@ -418,7 +472,7 @@ s_route(http_exchange_t *x, http_request_t *request)
             ? s_send_reply(x, route, reply)
             : gateway_http_send_rpc_failure(
                   x, vb_status_is_success(status) ? VB_STATUS_INTERNAL : status, reply,
-                  "membership");
+                  gateway_service_name(service));
     if (reply)
         verbund__rpc__v1__reply__free_unpacked(reply, NULL);
     return result;
@@ -590,14 +644,13 @@ gateway_http_start(gateway_t *self)
     self->listen_fd = -1;
     atomic_init(&self->in_flight, 0);
     atomic_init(&self->stopping, false);
-    if (pthread_key_create(&self->client_key, s_client_destroy) != 0) {
-        vb_log_error("cannot create the thread key of RPC clients");
-        return -1;
-    }
-    if (pthread_key_create(&self->stream_key, s_client_destroy) != 0) {
-        vb_log_error("cannot create the thread key of RPC clients");
-        pthread_key_delete(self->client_key);
-        return -1;
+    for (int service = 0; service < GATEWAY_SERVICE_COUNT; service++) {
+        if (pthread_key_create(&self->client_keys[service], s_client_destroy) != 0) {
+            vb_log_error("cannot create the thread key of RPC clients");
+            while (--service >= 0)
+                pthread_key_delete(self->client_keys[service]);
+            return -1;
+        }
     }
     struct sockaddr_storage address;
     memset(&address, 0, sizeof(address));
@@ -630,8 +683,8 @@ gateway_http_start(gateway_t *self)
     if (!self->daemon) {
         vb_log_error("cannot listen on %s:%lld (in use, or not an address of this host)",
                      self->config.http_host, (long long)self->config.http_port);
-        pthread_key_delete(self->client_key);
-        pthread_key_delete(self->stream_key);
+        for (int service = 0; service < GATEWAY_SERVICE_COUNT; service++)
+            pthread_key_delete(self->client_keys[service]);
         return -1;
     }
     return 0;
@@ -657,6 +710,6 @@ gateway_http_stop(gateway_t *self, int drain_ms)
     if (self->listen_fd >= 0)
         close(self->listen_fd);
     self->listen_fd = -1;
-    pthread_key_delete(self->client_key);
-    pthread_key_delete(self->stream_key);
+    for (int service = 0; service < GATEWAY_SERVICE_COUNT; service++)
+        pthread_key_delete(self->client_keys[service]);
 }

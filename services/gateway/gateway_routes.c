@@ -9,95 +9,57 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "verbund/membership/v1/membership.pb-c.h"
-#include "verbund/stream/v1/stream.pb-c.h"
 
-#define ROLE_ADMIN VERBUND__RPC__V1__ROLE__ROLE_ADMIN
-#define ROLE_STAFF VERBUND__RPC__V1__ROLE__ROLE_STAFF
-#define ROLE_MEMBER VERBUND__RPC__V1__ROLE__ROLE_MEMBER
-
-#define M(name) &verbund__membership__v1__##name##__descriptor
-#define S(name) &verbund__stream__v1__##name##__descriptor
-
-/* Every route; api/openapi.yaml describes each one (test_gateway_routes.c checks). Columns:
- * method, pattern, rpc method, request, reply, body field, {param, field}, fixed fields,
- * minimum role, reply field, success status, Location prefix, flags. */
-// clang-format off
-static const gateway_route_t s_routes[] = {
-    /* Minimum roles match the service's own checks (membership_handlers.c), which also limit
-     * a member to its own person and memberships. */
-    /* persons: staff create and list, members read, change, export and erase themselves */
-    {"POST", "/v1/persons", "membership.PersonCreate", M(person_create_request), M(person_reply),
-     "person", {{0}}, NULL, ROLE_STAFF, "person", 201, "/v1/persons/", 0},
-    {"GET", "/v1/persons", "membership.PersonList", M(person_list_request), M(person_list_reply),
-     NULL, {{0}}, NULL, ROLE_STAFF, NULL, 200, NULL, GATEWAY_ROUTE_QUERY},
-    {"GET", "/v1/persons/{id}", "membership.PersonGet", M(person_get_request), M(person_reply),
-     NULL, {{"id", "id"}}, NULL, ROLE_MEMBER, "person", 200, NULL, GATEWAY_ROUTE_ETAG},
-    {"PATCH", "/v1/persons/{id}", "membership.PersonUpdate", M(person_update_request),
-     M(person_reply), "person", {{"id", "id"}}, NULL, ROLE_MEMBER, "person", 200, NULL,
-     GATEWAY_ROUTE_UPDATE_MASK | GATEWAY_ROUTE_IF_MATCH | GATEWAY_ROUTE_ETAG},
-    {"DELETE", "/v1/persons/{id}", "membership.PersonErase", M(person_erase_request),
-     M(person_erase_reply), NULL, {{"id", "id"}}, NULL, ROLE_MEMBER, NULL, 200, NULL,
-     GATEWAY_ROUTE_QUERY},
-    {"GET", "/v1/persons/{id}/export", "membership.PersonExport", M(person_export_request),
-     M(person_export), NULL, {{"id", "id"}}, NULL, ROLE_MEMBER, NULL, 200, NULL, 0},
-    {"PUT", "/v1/persons/{id}/expert-profile", "membership.ExpertProfilePut",
-     M(expert_profile_put_request), M(expert_profile_reply), "profile", {{"id", "person_id"}},
-     NULL, ROLE_MEMBER, "profile", 200, NULL, 0},
-    /* organisations: staff */
-    {"POST", "/v1/organizations", "membership.OrganizationCreate",
-     M(organization_create_request), M(organization_reply), "organization", {{0}}, NULL,
-     ROLE_STAFF, "organization", 201, "/v1/organizations/", 0},
-    {"GET", "/v1/organizations", "membership.OrganizationList", M(organization_list_request),
-     M(organization_list_reply), NULL, {{0}}, NULL, ROLE_STAFF, NULL, 200, NULL,
-     GATEWAY_ROUTE_QUERY},
-    {"GET", "/v1/organizations/{id}", "membership.OrganizationGet", M(organization_get_request),
-     M(organization_reply), NULL, {{"id", "id"}}, NULL, ROLE_STAFF, "organization", 200, NULL,
-     0},
-    /* memberships: members apply for and end their own; staff decide */
-    {"POST", "/v1/memberships", "membership.MembershipCreate", M(membership_create_request),
-     M(membership_reply), "membership", {{0}}, NULL, ROLE_MEMBER, "membership", 201,
-     "/v1/memberships/", 0},
-    {"GET", "/v1/memberships", "membership.MembershipList", M(membership_list_request),
-     M(membership_list_reply), NULL, {{0}}, NULL, ROLE_MEMBER, NULL, 200, NULL,
-     GATEWAY_ROUTE_QUERY},
-    {"GET", "/v1/memberships/{id}", "membership.MembershipGet", M(membership_get_request),
-     M(membership_reply), NULL, {{"id", "id"}}, NULL, ROLE_MEMBER, "membership", 200, NULL, 0},
-    {"POST", "/v1/memberships/{id}/approve", "membership.MembershipTransition",
-     M(membership_transition_request), M(membership_reply), "", {{"id", "id"}},
-     "{\"action\": \"approve\"}", ROLE_STAFF, "membership", 200, NULL,
-     GATEWAY_ROUTE_BODY_OPTIONAL},
-    {"POST", "/v1/memberships/{id}/suspend", "membership.MembershipTransition",
-     M(membership_transition_request), M(membership_reply), "", {{"id", "id"}},
-     "{\"action\": \"suspend\"}", ROLE_STAFF, "membership", 200, NULL,
-     GATEWAY_ROUTE_BODY_OPTIONAL},
-    {"POST", "/v1/memberships/{id}/resume", "membership.MembershipTransition",
-     M(membership_transition_request), M(membership_reply), "", {{"id", "id"}},
-     "{\"action\": \"resume\"}", ROLE_STAFF, "membership", 200, NULL,
-     GATEWAY_ROUTE_BODY_OPTIONAL},
-    {"POST", "/v1/memberships/{id}/terminate", "membership.MembershipTransition",
-     M(membership_transition_request), M(membership_reply), "", {{"id", "id"}},
-     "{\"action\": \"terminate\"}", ROLE_MEMBER, "membership", 200, NULL,
-     GATEWAY_ROUTE_BODY_OPTIONAL},
-    /* reference data and tokens */
-    {"GET", "/v1/taxonomy", "membership.TaxonomyGet", M(taxonomy_get_request), M(taxonomy_reply),
-     NULL, {{0}}, NULL, ROLE_MEMBER, NULL, 200, NULL, 0},
-    {"POST", "/v1/tokens", "membership.TokenCreate", M(token_create_request),
-     M(token_create_reply), "", {{0}}, NULL, ROLE_ADMIN, NULL, 201, "/v1/tokens/", 0},
-    /* the event stream: any token with topic prefixes (gateway_stream.c decides), answered by
-     * gateway_stream_http.c */
-    {"GET", "/v1/stream", "stream.Read", S(read_request), S(read_reply), NULL, {{0}}, NULL,
-     ROLE_MEMBER, NULL, 200, NULL, GATEWAY_ROUTE_STREAM},
-    {"GET", "/v1/stream/sse", "stream.Read", S(read_request), S(read_reply), NULL, {{0}}, NULL,
-     ROLE_MEMBER, NULL, 200, NULL, GATEWAY_ROUTE_STREAM | GATEWAY_ROUTE_SSE},
+/* Every service's table, in match order. */
+static const gateway_route_table_t *const s_tables[] = {
+    &gateway_routes_membership,
+    &gateway_routes_communities,
+    &gateway_routes_events,
+    &gateway_routes_matchmaking,
 };
-// clang-format on
+
+size_t
+gateway_route_count(void)
+{
+    size_t count = 0;
+    for (size_t t = 0; t < VB_ARRAY_SIZE(s_tables); t++)
+        count += s_tables[t]->count;
+    return count;
+}
 
 const gateway_route_t *
-gateway_routes(size_t *count)
+gateway_route_at(size_t i)
 {
-    *count = VB_ARRAY_SIZE(s_routes);
-    return s_routes;
+    for (size_t t = 0; t < VB_ARRAY_SIZE(s_tables); t++) {
+        if (i < s_tables[t]->count)
+            return &s_tables[t]->routes[i];
+        i -= s_tables[t]->count;
+    }
+    return NULL;
+}
+
+static const char *const s_service_names[GATEWAY_SERVICE_COUNT] = {
+    [GATEWAY_SERVICE_MEMBERSHIP] = "membership",   [GATEWAY_SERVICE_COMMUNITIES] = "communities",
+    [GATEWAY_SERVICE_EVENTS] = "events",           [GATEWAY_SERVICE_MATCHMAKING] = "matchmaking",
+    [GATEWAY_SERVICE_STREAM] = "stream",
+};
+
+gateway_service_t
+gateway_service_for_method(const char *rpc_method)
+{
+    size_t prefix = strcspn(rpc_method, ".");
+    for (int s = 0; s < GATEWAY_SERVICE_COUNT; s++)
+        if (strlen(s_service_names[s]) == prefix &&
+            strncmp(s_service_names[s], rpc_method, prefix) == 0)
+            return (gateway_service_t)s;
+    return GATEWAY_SERVICE_COUNT;
+}
+
+const char *
+gateway_service_name(gateway_service_t service)
+{
+    return (int)service >= 0 && service < GATEWAY_SERVICE_COUNT ? s_service_names[service]
+                                                                 : "unknown";
 }
 
 /* --- matching --- */
@@ -118,13 +80,19 @@ gateway_pattern_match(const char *pattern, const char *path, gateway_params_t *p
         s++;
         size_t plen = strcspn(p, "/");
         size_t slen = strcspn(s, "/");
-        if (plen > 2 && p[0] == '{' && p[plen - 1] == '}') {
-            if (slen == 0 || slen >= GATEWAY_MAX_PARAM_SIZE || params->count >= GATEWAY_MAX_PARAMS)
+        const char *close = p[0] == '{' ? memchr(p, '}', plen) : NULL;
+        if (close && close > p + 1) {
+            /* "{id}" or "{id}.ics": the parameter is the segment without the literal suffix */
+            size_t suffix = plen - (size_t)(close + 1 - p);
+            if (slen <= suffix || strncmp(s + slen - suffix, close + 1, suffix) != 0)
+                return false;
+            size_t vlen = slen - suffix;
+            if (vlen >= GATEWAY_MAX_PARAM_SIZE || params->count >= GATEWAY_MAX_PARAMS)
                 return false;
             gateway_param_t *param = &params->items[params->count++];
-            snprintf(param->name, sizeof(param->name), "%.*s", (int)(plen - 2), p + 1);
-            memcpy(param->value, s, slen);
-            param->value[slen] = '\0';
+            snprintf(param->name, sizeof(param->name), "%.*s", (int)(close - p - 1), p + 1);
+            memcpy(param->value, s, vlen);
+            param->value[vlen] = '\0';
         } else if (plen != slen || strncmp(p, s, plen) != 0) {
             return false;
         }
@@ -142,18 +110,20 @@ gateway_route_match(const char *method, const char *path, gateway_params_t *para
     if (allow && allow_size)
         allow[0] = '\0';
     const gateway_route_t *found = NULL;
-    for (size_t i = 0; i < VB_ARRAY_SIZE(s_routes); i++) {
+    size_t count = gateway_route_count();
+    for (size_t i = 0; i < count; i++) {
+        const gateway_route_t *route = gateway_route_at(i);
         gateway_params_t captured;
-        if (!gateway_pattern_match(s_routes[i].pattern, path, &captured))
+        if (!gateway_pattern_match(route->pattern, path, &captured))
             continue;
         *path_known = true;
         if (allow && allow_size) {
             size_t used = strlen(allow);
             snprintf(allow + used, allow_size - used, "%s%s", used ? ", " : "",
-                     s_routes[i].http_method);
+                     route->http_method);
         }
-        if (!found && strcmp(s_routes[i].http_method, method) == 0) {
-            found = &s_routes[i];
+        if (!found && strcmp(route->http_method, method) == 0) {
+            found = route;
             if (params)
                 *params = captured;
         }
@@ -429,4 +399,30 @@ gateway_reply_json(const gateway_route_t *route, const ProtobufCMessage *reply)
     VB_ASSERT(field && field->type == PROTOBUF_C_TYPE_MESSAGE);
     const ProtobufCMessage *sub = *(ProtobufCMessage *const *)((const char *)reply + field->offset);
     return sub ? vb_proto_to_json(sub) : json_null();
+}
+
+/* --- documents --- */
+
+/* The value of string field name of message, or NULL. */
+static const char *
+s_string_field(const ProtobufCMessage *message, const char *name)
+{
+    const ProtobufCFieldDescriptor *field =
+        protobuf_c_message_descriptor_get_field_by_name(message->descriptor, name);
+    if (!field || field->type != PROTOBUF_C_TYPE_STRING || field->label == PROTOBUF_C_LABEL_REPEATED)
+        return NULL;
+    return *(const char *const *)((const char *)message + field->offset);
+}
+
+int
+gateway_reply_document(const ProtobufCMessage *reply, gateway_document_t *document)
+{
+    memset(document, 0, sizeof(*document));
+    document->content_type = s_string_field(reply, "content_type");
+    document->body = s_string_field(reply, "body");
+    document->etag = s_string_field(reply, "etag");
+    if (!document->content_type || !document->content_type[0] || !document->body)
+        return -1;
+    document->size = strlen(document->body);
+    return 0;
 }

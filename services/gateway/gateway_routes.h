@@ -27,7 +27,24 @@ enum {
     GATEWAY_ROUTE_STREAM = 1 << 5, /* the event stream: gateway_stream_http.c answers, not the
                                       generic path (query parsed by gateway_stream.c) */
     GATEWAY_ROUTE_SSE = 1 << 6,    /* with STREAM: Server-Sent Events instead of a batch */
+    GATEWAY_ROUTE_PUBLIC = 1 << 7, /* no bearer token needed: without one the service gets a
+                                      caller with role UNSPECIFIED and decides what to show;
+                                      a token that is given is still verified */
+    GATEWAY_ROUTE_RAW = 1 << 8,    /* the reply is a document, not JSON: the reply message has
+                                      string fields "content_type" and "body" (and optionally
+                                      "etag"), sent as they are (iCalendar feeds) */
 };
+
+/* The services behind the gateway; a route's service is the prefix of its rpc method
+ * ("events.EventGet" -> GATEWAY_SERVICE_EVENTS). */
+typedef enum {
+    GATEWAY_SERVICE_MEMBERSHIP,
+    GATEWAY_SERVICE_COMMUNITIES,
+    GATEWAY_SERVICE_EVENTS,
+    GATEWAY_SERVICE_MATCHMAKING,
+    GATEWAY_SERVICE_STREAM,
+    GATEWAY_SERVICE_COUNT
+} gateway_service_t;
 
 /* One path parameter and the request field it fills. */
 typedef struct {
@@ -77,8 +94,27 @@ typedef struct {
     const char *if_match; /* raw If-Match header */
 } gateway_input_t;
 
-/* The table, in the order of api/openapi.yaml. */
-const gateway_route_t *gateway_routes(size_t *count);
+/* One service's routes (gateway_routes_<service>.c). */
+typedef struct {
+    const gateway_route_t *routes;
+    size_t count;
+} gateway_route_table_t;
+
+extern const gateway_route_table_t gateway_routes_membership;
+extern const gateway_route_table_t gateway_routes_communities;
+extern const gateway_route_table_t gateway_routes_events;
+extern const gateway_route_table_t gateway_routes_matchmaking;
+
+/* Every route of every service, in match order: the number, and the i-th (i < count). */
+size_t gateway_route_count(void);
+const gateway_route_t *gateway_route_at(size_t i);
+
+/* The service that answers rpc_method (by its prefix before '.'); GATEWAY_SERVICE_COUNT when
+ * the prefix names none. */
+gateway_service_t gateway_service_for_method(const char *rpc_method);
+
+/* "membership", "communities", ... for problems and logs. */
+const char *gateway_service_name(gateway_service_t service);
 
 /* Route for method + path, or NULL. When NULL and *path_known is true, the path exists with
  * another method (405); allow (may be NULL) then gets the methods, "GET, POST". */
@@ -86,7 +122,8 @@ const gateway_route_t *gateway_route_match(const char *method, const char *path,
                                            gateway_params_t *params, bool *path_known, char *allow,
                                            size_t allow_size);
 
-/* True when the route's pattern matches path (ignores the method); fills params. */
+/* True when the route's pattern matches path (ignores the method); fills params. A parameter
+ * may be followed by a literal suffix inside its segment: "/v1/events/{id}.ics". */
 bool gateway_pattern_match(const char *pattern, const char *path, gateway_params_t *params);
 
 /* True when a caller of role may use a route needing min_role (admin > staff = service >
@@ -106,6 +143,18 @@ int gateway_field_set_text(ProtobufCMessage *message, const char *field_name, co
 /* The JSON of a reply message as the route returns it (unwrapped when reply_field is set;
  * JSON null when that field is unset). New reference; NULL when out of memory. */
 json_t *gateway_reply_json(const gateway_route_t *route, const ProtobufCMessage *reply);
+
+/* The document of a GATEWAY_ROUTE_RAW reply; pointers into the reply message. */
+typedef struct {
+    const char *content_type; /* "text/calendar; charset=utf-8" */
+    const char *body;
+    size_t size;
+    const char *etag; /* may be NULL */
+} gateway_document_t;
+
+/* Reads the string fields content_type, body and (optional) etag of reply. 0, or -1 when the
+ * message has no such fields or content_type is empty. */
+int gateway_reply_document(const ProtobufCMessage *reply, gateway_document_t *document);
 
 /* Parses If-Match: 7, "7" or W/"7" into a positive version. 0 or -1. */
 int gateway_if_match_parse(const char *header, long long *version);

@@ -25,6 +25,14 @@ static const vb_config_entry_t s_config[] = {
     {"VERBUND_MEMBERSHIP_ENDPOINT", VB_CONFIG_STRING,
      offsetof(gateway_config_t, membership_endpoint), "tcp://127.0.0.1:7101", 0, 0, 0,
      "ZeroMQ endpoint of the membership service"},
+    {"VERBUND_COMMUNITIES_ENDPOINT", VB_CONFIG_STRING,
+     offsetof(gateway_config_t, communities_endpoint), "tcp://127.0.0.1:7102", 0, 0, 0,
+     "ZeroMQ endpoint of the communities service"},
+    {"VERBUND_EVENTS_ENDPOINT", VB_CONFIG_STRING, offsetof(gateway_config_t, events_endpoint),
+     "tcp://127.0.0.1:7103", 0, 0, 0, "ZeroMQ endpoint of the events service"},
+    {"VERBUND_MATCHMAKING_ENDPOINT", VB_CONFIG_STRING,
+     offsetof(gateway_config_t, matchmaking_endpoint), "tcp://127.0.0.1:7104", 0, 0, 0,
+     "ZeroMQ endpoint of the matchmaking service"},
     {"VERBUND_HTTP_MAX_BODY", VB_CONFIG_INT, offsetof(gateway_config_t, max_body), "1048576", 1024,
      64 * 1024 * 1024, 0, "largest accepted request body in bytes (larger: 413)"},
     {"VERBUND_LOG_LEVEL", VB_CONFIG_STRING, offsetof(gateway_config_t, log_level), "info", 0, 0, 0,
@@ -46,10 +54,8 @@ static const vb_config_entry_t s_config[] = {
 static void
 s_print_routes(void)
 {
-    size_t count = 0;
-    const gateway_route_t *routes = gateway_routes(&count);
-    for (size_t i = 0; i < count; i++)
-        printf("%s %s\n", routes[i].http_method, routes[i].pattern);
+    for (size_t i = 0; i < gateway_route_count(); i++)
+        printf("%s %s\n", gateway_route_at(i)->http_method, gateway_route_at(i)->pattern);
 }
 
 int

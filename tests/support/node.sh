@@ -9,7 +9,7 @@
 #   node.sh restart-service DIR BUILD_DIR NAME    SIGTERM, wait, start again, wait until ready
 #   node.sh kill-service DIR BUILD_DIR NAME       SIGKILL and wait until it is gone
 #   node.sh stop-redis DIR BUILD_DIR / start-redis DIR BUILD_DIR   (same port as before)
-# NAME is membership, stream or gateway (binary BUILD_DIR/bin/verbund-NAME).
+# NAME is one of SERVICES below (binary BUILD_DIR/bin/verbund-NAME; one not built is skipped).
 set -u
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,7 +18,8 @@ REPO_DIR=$(cd "$SCRIPT_DIR/../.." && pwd)
 . "$REPO_DIR/scripts/lib/servers.sh"
 
 # Services in start order; stop goes the other way.
-SERVICES=(membership stream gateway)
+# matchmaking loads its read model from the others and follows the stream, so it comes after them.
+SERVICES=(membership communities events stream matchmaking gateway)
 READY_TIMEOUT_TENTHS=600
 STOP_TIMEOUT_TENTHS=150
 
@@ -101,14 +102,11 @@ service_ready() {
             local port=${VERBUND_MEMBERSHIP_ENDPOINT##*:}
             (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
             ;;
-        stream)
-            tail -c "+$((log_offset + 1))" "$DIR/$name.log" 2>/dev/null | grep -q '"msg":"ready"'
-            ;;
         gateway)
             curl -sf -o /dev/null --max-time 1 "http://127.0.0.1:$VERBUND_HTTP_PORT/livez"
             ;;
         *)
-            return 1
+            tail -c "+$((log_offset + 1))" "$DIR/$name.log" 2>/dev/null | grep -q '"msg":"ready"'
             ;;
     esac
 }
@@ -181,7 +179,8 @@ stop_all() {
 }
 
 cmd_start() {
-    local pg_port redis_port membership_port http_port stream_pub_port stream_replay_port token name
+    local pg_port redis_port membership_port communities_port events_port matchmaking_port
+    local http_port stream_pub_port stream_replay_port token name
     mkdir -p "$DIR" || die "cannot create $DIR"
     DIR=$(cd "$DIR" && pwd)
     stop_all
@@ -193,6 +192,9 @@ cmd_start() {
     pick_port pg_port
     pick_port redis_port
     pick_port membership_port
+    pick_port communities_port
+    pick_port events_port
+    pick_port matchmaking_port
     pick_port http_port
     pick_port stream_pub_port
     pick_port stream_replay_port
@@ -210,9 +212,12 @@ VERBUND_DATABASE_URL=postgresql://verbund@127.0.0.1:$pg_port/verbund
 VERBUND_REDIS_HOST=127.0.0.1
 VERBUND_REDIS_PORT=$redis_port
 VERBUND_MEMBERSHIP_ENDPOINT=tcp://127.0.0.1:$membership_port
+VERBUND_COMMUNITIES_ENDPOINT=tcp://127.0.0.1:$communities_port
+VERBUND_EVENTS_ENDPOINT=tcp://127.0.0.1:$events_port
+VERBUND_MATCHMAKING_ENDPOINT=tcp://127.0.0.1:$matchmaking_port
 VERBUND_STREAM_PUB_ENDPOINT=tcp://127.0.0.1:$stream_pub_port
 VERBUND_STREAM_REPLAY_ENDPOINT=tcp://127.0.0.1:$stream_replay_port
-VERBUND_STREAM_SOURCES=membership
+VERBUND_STREAM_SOURCES=membership,communities,events,matchmaking
 VERBUND_STREAM_SWEEP_INTERVAL_MS=500
 VERBUND_HTTP_HOST=127.0.0.1
 VERBUND_HTTP_PORT=$http_port

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "verbund/common/v1/types.pb-c.h"
 #include "verbund/membership/v1/membership.pb-c.h"
 #include "gateway_problem.h"
 #include "gateway_routes.h"
@@ -163,11 +164,10 @@ static void
 test_table_consistent(void **state)
 {
     (void)state;
-    size_t count = 0;
-    const gateway_route_t *routes = gateway_routes(&count);
+    size_t count = gateway_route_count();
     assert_true(count >= 19);
     for (size_t i = 0; i < count; i++) {
-        const gateway_route_t *r = &routes[i];
+        const gateway_route_t *r = gateway_route_at(i);
         /* "<service>.<Name>" with request <Name>Request of package verbund.<service>.v1 */
         char expected[128];
         const char *short_name = r->request_type->short_name;
@@ -196,8 +196,8 @@ test_table_consistent(void **state)
         assert_true(r->min_role != VERBUND__RPC__V1__ROLE__ROLE_UNSPECIFIED);
         /* No two routes share method and pattern. */
         for (size_t j = 0; j < i; j++)
-            assert_false(strcmp(routes[j].http_method, r->http_method) == 0 &&
-                         strcmp(routes[j].pattern, r->pattern) == 0);
+            assert_false(strcmp(gateway_route_at(j)->http_method, r->http_method) == 0 &&
+                         strcmp(gateway_route_at(j)->pattern, r->pattern) == 0);
     }
 }
 
@@ -216,14 +216,13 @@ test_openapi_describes_every_route(void **state)
     if (!yaml)
         fail_msg("cannot read %s", path);
 
-    size_t count = 0;
-    const gateway_route_t *routes = gateway_routes(&count);
+    size_t count = gateway_route_count();
     for (size_t i = 0; i < count; i++) {
         char key[256];
-        snprintf(key, sizeof(key), "\n  %s:\n", routes[i].pattern);
+        snprintf(key, sizeof(key), "\n  %s:\n", gateway_route_at(i)->pattern);
         const char *block = strstr(yaml, key);
         if (!block)
-            fail_msg("api/openapi.yaml has no path %s", routes[i].pattern);
+            fail_msg("api/openapi.yaml has no path %s", gateway_route_at(i)->pattern);
         block += strlen(key);
         /* The path's block ends at the next line indented by exactly two spaces. */
         const char *end = block;
@@ -231,33 +230,33 @@ test_openapi_describes_every_route(void **state)
             end++;
         char method[16];
         size_t m = 0;
-        for (; routes[i].http_method[m] && m + 1 < sizeof(method); m++)
-            method[m] = (char)(routes[i].http_method[m] - 'A' + 'a');
+        for (; gateway_route_at(i)->http_method[m] && m + 1 < sizeof(method); m++)
+            method[m] = (char)(gateway_route_at(i)->http_method[m] - 'A' + 'a');
         method[m] = '\0';
         char op[32];
         snprintf(op, sizeof(op), "\n    %s:\n", method);
         const char *found = strstr(block - 1, op);
         if (!found || (end && found > end))
-            fail_msg("api/openapi.yaml: %s has no %s operation", routes[i].pattern, method);
+            fail_msg("api/openapi.yaml: %s has no %s operation", gateway_route_at(i)->pattern, method);
     }
 
     /* Query routes document every request field a query may set (cursor and limit through
      * the shared parameters). */
     for (size_t i = 0; i < count; i++) {
-        if (!(routes[i].flags & GATEWAY_ROUTE_QUERY))
+        if (!(gateway_route_at(i)->flags & GATEWAY_ROUTE_QUERY))
             continue;
         char key[256];
-        snprintf(key, sizeof(key), "\n  %s:\n", routes[i].pattern);
+        snprintf(key, sizeof(key), "\n  %s:\n", gateway_route_at(i)->pattern);
         const char *block = strstr(yaml, key) + strlen(key);
         const char *end = block;
         while ((end = strchr(end, '\n')) && !(end[1] == ' ' && end[2] == ' ' && end[3] != ' '))
             end++;
-        const ProtobufCMessageDescriptor *type = routes[i].request_type;
+        const ProtobufCMessageDescriptor *type = gateway_route_at(i)->request_type;
         for (unsigned f = 0; f < type->n_fields; f++) {
             const char *name = type->fields[f].name;
             bool from_path = false;
-            for (int p = 0; p < GATEWAY_MAX_PARAMS && routes[i].path_fields[p].param; p++)
-                from_path = from_path || strcmp(routes[i].path_fields[p].field, name) == 0;
+            for (int p = 0; p < GATEWAY_MAX_PARAMS && gateway_route_at(i)->path_fields[p].param; p++)
+                from_path = from_path || strcmp(gateway_route_at(i)->path_fields[p].field, name) == 0;
             if (from_path)
                 continue;
             char wanted[128];
@@ -270,7 +269,7 @@ test_openapi_describes_every_route(void **state)
             const char *found = strstr(block, wanted);
             if (!found || (end && found > end))
                 fail_msg("api/openapi.yaml: %s %s does not document the query parameter %s",
-                         routes[i].http_method, routes[i].pattern, name);
+                         gateway_route_at(i)->http_method, gateway_route_at(i)->pattern, name);
         }
     }
 
@@ -288,7 +287,7 @@ test_openapi_describes_every_route(void **state)
         bool served = strcmp(documented, "/livez") == 0 || strcmp(documented, "/readyz") == 0 ||
                       strcmp(documented, "/metrics") == 0;
         for (size_t i = 0; i < count && !served; i++)
-            served = strcmp(routes[i].pattern, documented) == 0;
+            served = strcmp(gateway_route_at(i)->pattern, documented) == 0;
         if (!served)
             fail_msg("api/openapi.yaml documents %s, which no route serves", documented);
     }
@@ -627,6 +626,67 @@ test_header_parsers(void **state)
     assert_int_equal(gateway_if_match_parse("\"1\", \"2\"", &version), -1);
 }
 
+/* "{id}.ics": the parameter is the segment without its literal suffix; without the suffix the
+ * pattern does not match. */
+static void
+test_pattern_suffix(void **state)
+{
+    (void)state;
+    gateway_params_t params;
+    assert_true(gateway_pattern_match("/v1/events/{id}.ics", "/v1/events/abc-1.ics", &params));
+    assert_int_equal(params.count, 1);
+    assert_string_equal(params.items[0].name, "id");
+    assert_string_equal(params.items[0].value, "abc-1");
+    assert_false(gateway_pattern_match("/v1/events/{id}.ics", "/v1/events/abc-1", &params));
+    assert_false(gateway_pattern_match("/v1/events/{id}.ics", "/v1/events/.ics", &params));
+    assert_false(gateway_pattern_match("/v1/events/{id}.ics", "/v1/events/a.icsx", &params));
+    assert_true(gateway_pattern_match("/v1/calendar.ics", "/v1/calendar.ics", &params));
+    assert_int_equal(params.count, 0);
+    /* a plain parameter still takes the whole segment */
+    assert_true(gateway_pattern_match("/v1/events/{id}", "/v1/events/a.ics", &params));
+    assert_string_equal(params.items[0].value, "a.ics");
+}
+
+/* A route's service is the prefix of its rpc method; every route names a known service. */
+static void
+test_service_for_method(void **state)
+{
+    (void)state;
+    assert_int_equal(gateway_service_for_method("membership.PersonGet"),
+                     GATEWAY_SERVICE_MEMBERSHIP);
+    assert_int_equal(gateway_service_for_method("events.EventGet"), GATEWAY_SERVICE_EVENTS);
+    assert_int_equal(gateway_service_for_method("communities.X"), GATEWAY_SERVICE_COMMUNITIES);
+    assert_int_equal(gateway_service_for_method("matchmaking.X"), GATEWAY_SERVICE_MATCHMAKING);
+    assert_int_equal(gateway_service_for_method("stream.Read"), GATEWAY_SERVICE_STREAM);
+    assert_int_equal(gateway_service_for_method("event.X"), GATEWAY_SERVICE_COUNT);
+    assert_int_equal(gateway_service_for_method("eventsX.Y"), GATEWAY_SERVICE_COUNT);
+    assert_string_equal(gateway_service_name(GATEWAY_SERVICE_EVENTS), "events");
+    for (size_t i = 0; i < gateway_route_count(); i++)
+        assert_int_not_equal(gateway_service_for_method(gateway_route_at(i)->rpc_method),
+                             GATEWAY_SERVICE_COUNT);
+}
+
+/* A RAW route's reply is read as content type, body and ETag; a message without those fields
+ * is refused. */
+static void
+test_reply_document(void **state)
+{
+    (void)state;
+    Verbund__Common__V1__Document document = VERBUND__COMMON__V1__DOCUMENT__INIT;
+    document.content_type = "text/calendar; charset=utf-8";
+    document.body = "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n";
+    document.etag = "3";
+    gateway_document_t read;
+    assert_int_equal(gateway_reply_document(&document.base, &read), 0);
+    assert_string_equal(read.content_type, "text/calendar; charset=utf-8");
+    assert_int_equal(read.size, strlen(document.body));
+    assert_string_equal(read.etag, "3");
+    document.content_type = "";
+    assert_int_equal(gateway_reply_document(&document.base, &read), -1);
+    Verbund__Membership__V1__PersonReply person = VERBUND__MEMBERSHIP__V1__PERSON_REPLY__INIT;
+    assert_int_equal(gateway_reply_document(&person.base, &read), -1);
+}
+
 int
 main(void)
 {
@@ -642,6 +702,9 @@ main(void)
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_problem),
         cmocka_unit_test(test_header_parsers),
+        cmocka_unit_test(test_pattern_suffix),
+        cmocka_unit_test(test_service_for_method),
+        cmocka_unit_test(test_reply_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
