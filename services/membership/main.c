@@ -123,7 +123,7 @@ main(int argc, char **argv)
     vb_cache_t *cache = NULL;
     vb_write_batch_t *batch = NULL;
     vb_outbox_t *outbox = NULL;
-    membership_taxonomy_t *taxonomy = NULL;
+    vb_taxonomy_t *taxonomy = NULL;
     membership_t *membership = NULL;
     vb_service_t *service = NULL;
     if (membership_tokens_init() != 0) {
@@ -139,7 +139,7 @@ main(int argc, char **argv)
         exit_code = VB_EXIT_DATABASE;
         goto cleanup;
     }
-    taxonomy = membership_taxonomy_new();
+    taxonomy = vb_taxonomy_new();
     if (!taxonomy)
         goto cleanup;
     if (membership_store_taxonomy_load(db, taxonomy) != VB_STATUS_OK) {
@@ -209,7 +209,7 @@ main(int argc, char **argv)
         {.key = "endpoint", .string_value = config.endpoint},
         {.key = "node_id", .string_value = config.node_id},
         {.key = "competences",
-         .int_value = (long long)membership_taxonomy_size(taxonomy),
+         .int_value = (long long)vb_taxonomy_size(taxonomy),
          .is_int = 1},
     };
     vb_log_fields(VB_LOG_INFO, NULL, fields, (int)VB_ARRAY_SIZE(fields), "ready");
@@ -221,7 +221,7 @@ cleanup:
     vb_cache_destroy(&cache);
     vb_outbox_destroy(&outbox);
     vb_write_batch_destroy(&batch);
-    membership_taxonomy_destroy(&taxonomy);
+    vb_taxonomy_destroy(&taxonomy);
     vb_db_destroy(&db);
     vb_config_free(s_config_table, VB_ARRAY_SIZE(s_config_table), &config);
     return exit_code;

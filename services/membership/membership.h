@@ -13,7 +13,7 @@
 #include "vb/db.h"
 #include "vb/outbox.h"
 #include "vb/rpc_server.h"
-#include "membership_taxonomy.h"
+#include "vb/taxonomy.h"
 
 #define MEMBERSHIP_SERVICE "membership"
 #define MEMBERSHIP_CACHE_PENDING_MAX 1024
@@ -30,7 +30,7 @@ typedef struct {
     vb_db_t *db;                           /* borrowed: the service's connection */
     vb_cache_t *cache;                     /* borrowed: Redis cache, may be unavailable */
     vb_outbox_t *outbox;                   /* borrowed: events, appended in the call's transaction */
-    const membership_taxonomy_t *taxonomy; /* borrowed: loaded once at start */
+    const vb_taxonomy_t *taxonomy; /* borrowed: loaded once at start */
     int64_t minimum_supporting_cents;      /* VERBUND_MIN_SUPPORTING_CONTRIBUTION_CENTS */
     membership_cache_pending_t pending[MEMBERSHIP_CACHE_PENDING_MAX]; /* undelivered writes */
     size_t pending_count; /* entries of pending in use */

@@ -533,7 +533,7 @@ membership_handle_person_list(void *context, vb_rpc_call_t *call)
     if (s_limit(call, request->limit, &filter.limit) != 0 ||
         s_cursor(call, request->cursor, &filter.after_id) != 0)
         return call->status;
-    if (request->skill[0] && !membership_taxonomy_contains(self->taxonomy, request->skill)) {
+    if (request->skill[0] && !vb_taxonomy_contains(self->taxonomy, request->skill)) {
         vb_rpc_field_error(call, "skill", "is not in the competence taxonomy");
         return vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "unknown competence code");
     }
@@ -1083,10 +1083,10 @@ membership_handle_taxonomy_get(void *context, vb_rpc_call_t *call)
         return status;
     Verbund__Membership__V1__TaxonomyReply *reply =
         s_reply(call, &verbund__membership__v1__taxonomy_reply__descriptor);
-    size_t count = membership_taxonomy_size(self->taxonomy);
+    size_t count = vb_taxonomy_size(self->taxonomy);
     reply->items = vb_arena_alloc(call->arena, (count ? count : 1) * sizeof *reply->items);
     for (size_t i = 0; i < count; i++) {
-        const membership_taxonomy_entry_t *entry = membership_taxonomy_at(self->taxonomy, i);
+        const vb_taxonomy_entry_t *entry = vb_taxonomy_at(self->taxonomy, i);
         membership_competence_t *item =
             vb_arena_message(call->arena, &verbund__membership__v1__competence__descriptor);
         /* borrowed: the taxonomy outlives every call */

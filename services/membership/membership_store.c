@@ -859,15 +859,15 @@ membership_store_audit_list(vb_db_t *db, vb_arena_t *arena, const char *subject_
 static int
 s_taxonomy_row(void *arg, const vb_db_row_t *row)
 {
-    membership_taxonomy_t *taxonomy = arg;
+    vb_taxonomy_t *taxonomy = arg;
     /* the primary key makes duplicates impossible; a failure here is out of memory */
-    VB_ASSERT(membership_taxonomy_add(taxonomy, vb_db_row_text(row, 0), vb_db_row_text(row, 1),
+    VB_ASSERT(vb_taxonomy_add(taxonomy, vb_db_row_text(row, 0), vb_db_row_text(row, 1),
                                       vb_db_row_text(row, 2), vb_db_row_text(row, 3)) == 0);
     return 0;
 }
 
 vb_status_t
-membership_store_taxonomy_load(vb_db_t *db, membership_taxonomy_t *taxonomy)
+membership_store_taxonomy_load(vb_db_t *db, vb_taxonomy_t *taxonomy)
 {
     return vb_db_run(db, "taxonomy_load", NULL, 0, s_taxonomy_row, taxonomy, NULL);
 }

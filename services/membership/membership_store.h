@@ -14,7 +14,7 @@
 #include "vb/db.h"
 #include "vb/status.h"
 #include "membership_proto.h"
-#include "membership_taxonomy.h"
+#include "vb/taxonomy.h"
 
 /* The statement table for vb_db_options_t (static, borrowed). */
 const vb_db_statement_t *membership_store_statements(size_t *count);
@@ -136,7 +136,7 @@ vb_status_t membership_store_audit_list(vb_db_t *db, vb_arena_t *arena, const ch
 
 /* ---- taxonomy, snapshots ---- */
 /* Adds every row of the competences table to taxonomy. */
-vb_status_t membership_store_taxonomy_load(vb_db_t *db, membership_taxonomy_t *taxonomy);
+vb_status_t membership_store_taxonomy_load(vb_db_t *db, vb_taxonomy_t *taxonomy);
 /* Starts a read-only repeatable-read transaction (consistent export); end it with
  * vb_db_commit. Only outside another transaction. */
 vb_status_t membership_store_snapshot_begin(vb_db_t *db);

@@ -263,7 +263,7 @@ s_check_texts(char **items, size_t count, const char *field, membership_errors_t
 }
 
 static void
-s_check_skills(membership_skill_t **skills, size_t count, const membership_taxonomy_t *taxonomy,
+s_check_skills(membership_skill_t **skills, size_t count, const vb_taxonomy_t *taxonomy,
                const char *field, membership_errors_t *errors)
 {
     char path[160];
@@ -276,7 +276,7 @@ s_check_skills(membership_skill_t **skills, size_t count, const membership_taxon
         snprintf(path, sizeof path, "%s[%zu].code", field, i);
         if (!skill->code || !skill->code[0])
             membership_errors_add(errors, path, "is required");
-        else if (!membership_taxonomy_contains(taxonomy, skill->code))
+        else if (!vb_taxonomy_contains(taxonomy, skill->code))
             membership_errors_add(errors, path, "is not in the competence taxonomy");
         else {
             for (size_t j = 0; j < i; j++)
@@ -319,7 +319,7 @@ s_check_rate(const membership_money_t *money, const char *field, membership_erro
 /* ---- whole messages ---- */
 
 void
-membership_validate_person(const membership_person_t *person, const membership_taxonomy_t *taxonomy,
+membership_validate_person(const membership_person_t *person, const vb_taxonomy_t *taxonomy,
                            const char *prefix, membership_errors_t *errors)
 {
     char path[128];
@@ -419,7 +419,7 @@ membership_validate_membership(const membership_record_t *membership,
 
 void
 membership_validate_expert_profile(const membership_expert_profile_t *profile,
-                                   const membership_taxonomy_t *taxonomy, const char *prefix,
+                                   const vb_taxonomy_t *taxonomy, const char *prefix,
                                    membership_errors_t *errors)
 {
     char path[128];

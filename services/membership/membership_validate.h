@@ -12,7 +12,7 @@
 
 #include "vb/assert.h"
 #include "membership_proto.h"
-#include "membership_taxonomy.h"
+#include "vb/taxonomy.h"
 
 #define MEMBERSHIP_MAX_FIELD_ERRORS 32
 #define MEMBERSHIP_NAME_MAX 200 /* characters (code points) of names and short texts */
@@ -45,7 +45,7 @@ size_t membership_utf8_length(const char *s); /* code points of valid UTF-8 */
 
 /* Whole messages; prefix is the path of the message ("person", "profile"). */
 void membership_validate_person(const membership_person_t *person,
-                                const membership_taxonomy_t *taxonomy, const char *prefix,
+                                const vb_taxonomy_t *taxonomy, const char *prefix,
                                 membership_errors_t *errors);
 void membership_validate_organization(const membership_organization_t *organization,
                                       const char *prefix, membership_errors_t *errors);
@@ -53,7 +53,7 @@ void membership_validate_membership(const membership_record_t *membership,
                                     int64_t minimum_supporting_cents, const char *prefix,
                                     membership_errors_t *errors);
 void membership_validate_expert_profile(const membership_expert_profile_t *profile,
-                                        const membership_taxonomy_t *taxonomy, const char *prefix,
+                                        const vb_taxonomy_t *taxonomy, const char *prefix,
                                         membership_errors_t *errors);
 
 /* Lower-case enum names ("supporting", "education_provider"); NULL when unknown/unspecified. */

@@ -15,28 +15,28 @@
 #include "vb/ids.h"
 #include "membership_cursor.h"
 #include "membership_lifecycle.h"
-#include "membership_taxonomy.h"
+#include "vb/taxonomy.h"
 #include "membership_tokens.h"
 #include "membership_validate.h"
 
-static membership_taxonomy_t *s_taxonomy;
+static vb_taxonomy_t *s_taxonomy;
 
 static int
 s_setup(void **state)
 {
     (void)state;
-    s_taxonomy = membership_taxonomy_new();
+    s_taxonomy = vb_taxonomy_new();
     assert_non_null(s_taxonomy);
     /* deliberately out of order: the set sorts itself */
-    assert_int_equal(membership_taxonomy_add(s_taxonomy, "fs.collaboration", "future_skills",
+    assert_int_equal(vb_taxonomy_add(s_taxonomy, "fs.collaboration", "future_skills",
                                              "Kollaboration", "Collaboration"),
                      0);
-    assert_int_equal(membership_taxonomy_add(s_taxonomy, "dc.2.4", "digcomp",
+    assert_int_equal(vb_taxonomy_add(s_taxonomy, "dc.2.4", "digcomp",
                                              "Zusammenarbeiten mithilfe digitaler Technologien",
                                              "Collaborating through digital technologies"),
                      0);
     assert_int_equal(
-        membership_taxonomy_add(s_taxonomy, "fs.agility", "future_skills", "Agilität", "Agility"),
+        vb_taxonomy_add(s_taxonomy, "fs.agility", "future_skills", "Agilität", "Agility"),
         0);
     assert_int_equal(membership_tokens_init(), 0);
     return 0;
@@ -46,7 +46,7 @@ static int
 s_teardown(void **state)
 {
     (void)state;
-    membership_taxonomy_destroy(&s_taxonomy);
+    vb_taxonomy_destroy(&s_taxonomy);
     assert_null(s_taxonomy);
     return 0;
 }
@@ -527,21 +527,21 @@ static void
 test_taxonomy_lookup(void **state)
 {
     (void)state;
-    assert_int_equal(membership_taxonomy_size(s_taxonomy), 3);
-    assert_string_equal(membership_taxonomy_at(s_taxonomy, 0)->code, "dc.2.4");
-    assert_string_equal(membership_taxonomy_at(s_taxonomy, 1)->code, "fs.agility");
-    assert_string_equal(membership_taxonomy_at(s_taxonomy, 2)->code, "fs.collaboration");
-    assert_string_equal(membership_taxonomy_at(s_taxonomy, 1)->label_de, "Agilität");
-    assert_true(membership_taxonomy_contains(s_taxonomy, "fs.agility"));
-    assert_true(membership_taxonomy_contains(s_taxonomy, "dc.2.4"));
-    assert_false(membership_taxonomy_contains(s_taxonomy, "fs.agilit"));
-    assert_false(membership_taxonomy_contains(s_taxonomy, "fs.agilityx"));
-    assert_false(membership_taxonomy_contains(s_taxonomy, ""));
-    assert_false(membership_taxonomy_contains(s_taxonomy, NULL));
-    assert_int_equal(membership_taxonomy_add(s_taxonomy, "fs.agility", "future_skills", "", ""),
+    assert_int_equal(vb_taxonomy_size(s_taxonomy), 3);
+    assert_string_equal(vb_taxonomy_at(s_taxonomy, 0)->code, "dc.2.4");
+    assert_string_equal(vb_taxonomy_at(s_taxonomy, 1)->code, "fs.agility");
+    assert_string_equal(vb_taxonomy_at(s_taxonomy, 2)->code, "fs.collaboration");
+    assert_string_equal(vb_taxonomy_at(s_taxonomy, 1)->label_de, "Agilität");
+    assert_true(vb_taxonomy_contains(s_taxonomy, "fs.agility"));
+    assert_true(vb_taxonomy_contains(s_taxonomy, "dc.2.4"));
+    assert_false(vb_taxonomy_contains(s_taxonomy, "fs.agilit"));
+    assert_false(vb_taxonomy_contains(s_taxonomy, "fs.agilityx"));
+    assert_false(vb_taxonomy_contains(s_taxonomy, ""));
+    assert_false(vb_taxonomy_contains(s_taxonomy, NULL));
+    assert_int_equal(vb_taxonomy_add(s_taxonomy, "fs.agility", "future_skills", "", ""),
                      -1);
-    assert_int_equal(membership_taxonomy_add(s_taxonomy, "", "future_skills", "", ""), -1);
-    assert_int_equal(membership_taxonomy_size(s_taxonomy), 3);
+    assert_int_equal(vb_taxonomy_add(s_taxonomy, "", "future_skills", "", ""), -1);
+    assert_int_equal(vb_taxonomy_size(s_taxonomy), 3);
 }
 
 /* ---- tokens ---- */
