@@ -325,6 +325,9 @@ vb_cloudevent_register_known_payloads(void)
         &verbund__membership__v1__organization_event__descriptor,
         &verbund__membership__v1__membership_event__descriptor,
         &verbund__membership__v1__expert_profile_event__descriptor,
+        /* communities payloads */
+        /* events payloads */
+        /* matchmaking payloads */
     };
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         vb_cloudevent_register_payload(known[i]);
