@@ -18,6 +18,9 @@
 
 #include <sodium.h>
 
+#include "verbund/communities/v1/communities.pb-c.h"
+#include "verbund/events/v1/events.pb-c.h"
+#include "verbund/matchmaking/v1/matchmaking.pb-c.h"
 #include "verbund/membership/v1/membership.pb-c.h"
 #include "vb/assert.h"
 #include "vb/clock.h"
@@ -326,8 +329,11 @@ vb_cloudevent_register_known_payloads(void)
         &verbund__membership__v1__membership_event__descriptor,
         &verbund__membership__v1__expert_profile_event__descriptor,
         /* communities payloads */
+        &verbund__communities__v1__community_event__descriptor, &verbund__communities__v1__member_event__descriptor, &verbund__communities__v1__result_event__descriptor,
         /* events payloads */
+        &verbund__events__v1__event_event__descriptor, &verbund__events__v1__occurrence_event__descriptor, &verbund__events__v1__registration_event__descriptor, &verbund__events__v1__table_event__descriptor, &verbund__events__v1__table_assignments_event__descriptor, &verbund__events__v1__booth_event__descriptor, &verbund__events__v1__agenda_item_event__descriptor,
         /* matchmaking payloads */
+        &verbund__matchmaking__v1__need_event__descriptor, &verbund__matchmaking__v1__offer_event__descriptor, &verbund__matchmaking__v1__rating_event__descriptor, &verbund__matchmaking__v1__tables_assigned_event__descriptor,
     };
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         vb_cloudevent_register_payload(known[i]);

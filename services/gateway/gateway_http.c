@@ -28,6 +28,7 @@
 
 #define HTTP_MAX_QUERY 32
 #define HTTP_READY_DEADLINE_MS 1000
+#define HTTP_PING_DEADLINE_MS 300 /* per other service in /readyz */
 #define HTTP_CONNECTION_TIMEOUT_S 60
 #define HTTP_REQUESTS_HELP "HTTP requests answered by the gateway, by route, method and status"
 #define HTTP_DURATION_HELP "HTTP request duration in seconds, by route and method"
@@ -173,6 +174,32 @@ gateway_stream_client(gateway_t *self)
 
 /* --- health and metrics --- */
 
+/* Pings the services besides membership and notes each as "ok" or "unavailable" in checks.
+ * They do not decide readiness: without membership no token verifies, so nothing works, but
+ * with matchmaking down everything else still does, and a gateway taken out of rotation for
+ * that would stop all of it. */
+static void
+s_check_other_services(http_exchange_t *x, const Verbund__Rpc__V1__Caller *caller, json_t *checks)
+{
+    static const gateway_service_t others[] = {GATEWAY_SERVICE_COMMUNITIES, GATEWAY_SERVICE_EVENTS,
+                                               GATEWAY_SERVICE_MATCHMAKING};
+    for (size_t i = 0; i < VB_ARRAY_SIZE(others); i++) {
+        vb_rpc_client_t *client = gateway_service_client(x->gateway, others[i]);
+        vb_status_t status = VB_STATUS_UNAVAILABLE;
+        if (client) {
+            vb_rpc_call_options_t options = {.deadline_ms = HTTP_PING_DEADLINE_MS,
+                                             .caller = caller,
+                                             .trace_id = x->trace_id};
+            Verbund__Rpc__V1__Reply *reply = NULL;
+            status = vb_rpc_client_call(client, "rpc.Ping", NULL, &options, &reply);
+            if (reply)
+                verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        }
+        json_object_set_new(checks, gateway_service_name(others[i]),
+                            json_string(vb_status_is_success(status) ? "ok" : "unavailable"));
+    }
+}
+
 static enum MHD_Result
 s_readyz(http_exchange_t *x)
 {
@@ -201,6 +228,7 @@ s_readyz(http_exchange_t *x)
     } else {
         json_t *body = json_pack("{s:s, s:{s:s, s:s}}", "status", "ready", "checks", "membership",
                                  "ok", "cache", health->cache_ok ? "ok" : "degraded");
+        s_check_other_services(x, &caller, json_object_get(body, "checks"));
         result = gateway_http_send_json(x, 200, "application/json", body, NULL);
     }
     if (health)

@@ -51,6 +51,7 @@ vb_status_t membership_handle_person_update(void *context, vb_rpc_call_t *call);
 vb_status_t membership_handle_person_erase(void *context, vb_rpc_call_t *call);
 vb_status_t membership_handle_person_export(void *context, vb_rpc_call_t *call);
 vb_status_t membership_handle_expert_profile_put(void *context, vb_rpc_call_t *call);
+vb_status_t membership_handle_expert_profile_list(void *context, vb_rpc_call_t *call);
 vb_status_t membership_handle_organization_create(void *context, vb_rpc_call_t *call);
 vb_status_t membership_handle_organization_get(void *context, vb_rpc_call_t *call);
 vb_status_t membership_handle_organization_list(void *context, vb_rpc_call_t *call);

@@ -819,6 +819,35 @@ membership_handle_expert_profile_put(void *context, vb_rpc_call_t *call)
     return VB_STATUS_OK;
 }
 
+vb_status_t
+membership_handle_expert_profile_list(void *context, vb_rpc_call_t *call)
+{
+    membership_t *self = context;
+    const Verbund__Membership__V1__ExpertProfileListRequest *request = (const void *)call->request;
+    /* every profile at once: staff and services (the matchmaking read model), not members */
+    vb_status_t status = s_authorize(call, S_STAFF, NULL);
+    if (status != VB_STATUS_OK)
+        return status;
+    int limit = 0;
+    const char *after = NULL;
+    if (s_limit(call, request->limit, &limit) != 0 || s_cursor(call, request->cursor, &after) != 0)
+        return call->status;
+    membership_expert_profile_t **items = NULL;
+    size_t count = 0;
+    status = membership_store_expert_profile_list(self->db, call->arena, after, limit, &items,
+                                                  &count);
+    if (status != VB_STATUS_OK)
+        return s_store_failed(self, call, status, "listing expert profiles");
+    Verbund__Membership__V1__ExpertProfileListReply *reply =
+        s_reply(call, &verbund__membership__v1__expert_profile_list_reply__descriptor);
+    /* profiles have no "id": the cursor is the person id of the page's last profile */
+    reply->next_cursor =
+        s_next_cursor(call, &count, limit, count > (size_t)limit ? items[limit - 1]->person_id : NULL);
+    reply->items = items;
+    reply->n_items = count;
+    return VB_STATUS_OK;
+}
+
 /* ---- organisations ---- */
 
 vb_status_t
@@ -1234,6 +1263,8 @@ static const vb_rpc_method_t s_methods[] = {
     S_METHOD("PersonExport", person_export_request, membership_handle_person_export, 0),
     S_METHOD("ExpertProfilePut", expert_profile_put_request, membership_handle_expert_profile_put,
              VB_RPC_WRITE),
+    S_METHOD("ExpertProfileList", expert_profile_list_request,
+             membership_handle_expert_profile_list, 0),
     S_METHOD("OrganizationCreate", organization_create_request,
              membership_handle_organization_create, VB_RPC_WRITE),
     S_METHOD("OrganizationGet", organization_get_request, membership_handle_organization_get, 0),

@@ -144,6 +144,10 @@ static const vb_db_statement_t s_statements[] = {
     {"expert_profile_get",
      "SELECT " PROFILE_COLUMNS " FROM expert_profiles e WHERE e.person_id = $1::uuid"},
     {"expert_profile_delete", "DELETE FROM expert_profiles WHERE person_id = $1::uuid"},
+    {"expert_profile_list",
+     "SELECT " PROFILE_COLUMNS " FROM expert_profiles e"
+     " WHERE ($1::uuid IS NULL OR e.person_id > $1::uuid)"
+     " ORDER BY e.person_id LIMIT $2::integer"},
 
     /* tokens */
     {"token_insert",
@@ -749,6 +753,20 @@ membership_store_expert_profile_get(vb_db_t *db, vb_arena_t *arena, const char *
     const char *params[] = {person_id};
     return s_query_one(db, arena, "expert_profile_get", params, 1, s_build_profile, -1,
                        (void **)out, NULL);
+}
+
+vb_status_t
+membership_store_expert_profile_list(vb_db_t *db, vb_arena_t *arena, const char *after_person_id,
+                                     int limit, membership_expert_profile_t ***items,
+                                     size_t *count)
+{
+    const char *params[] = {s_null_if_empty(after_person_id), s_int(arena, limit + 1)};
+    s_rows_t rows;
+    vb_status_t status =
+        s_query(db, arena, "expert_profile_list", params, 2, s_build_profile, -1, &rows);
+    *items = (membership_expert_profile_t **)rows.items;
+    *count = rows.count;
+    return status;
 }
 
 vb_status_t

@@ -109,6 +109,12 @@ vb_status_t membership_store_expert_profile_get(vb_db_t *db, vb_arena_t *arena,
                                                 const char *person_id,
                                                 membership_expert_profile_t **out);
 vb_status_t membership_store_expert_profile_delete(vb_db_t *db, const char *person_id);
+/* A page of profiles with person_id > after_person_id (NULL/"": from the start), up to
+ * limit + 1 rows in person id order. */
+vb_status_t membership_store_expert_profile_list(vb_db_t *db, vb_arena_t *arena,
+                                                 const char *after_person_id, int limit,
+                                                 membership_expert_profile_t ***items,
+                                                 size_t *count);
 
 /* ---- tokens ---- */
 /* Inserts a token that expires after ttl_seconds, with its stream topic prefixes joined by

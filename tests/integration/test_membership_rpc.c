@@ -1060,6 +1060,67 @@ test_tokens_and_health(void **state)
     assert_true(healthy->cache_ok);
 }
 
+/* ExpertProfileList pages every profile in person id order, for staff and services (the
+ * matchmaking read model loads from it); members may not list them. */
+static void
+test_expert_profile_list_paging(void **state)
+{
+    (void)state;
+    const char *ids[3];
+    for (int i = 0; i < 3; i++) {
+        ids[i] = s_create_person("Profil Liste")->id;
+        Verbund__Membership__V1__Skill skill = VERBUND__MEMBERSHIP__V1__SKILL__INIT;
+        Verbund__Membership__V1__Skill *skills[] = {&skill};
+        skill.code = (char *)"dc.1.1";
+        skill.level = 1 + i;
+        Verbund__Membership__V1__ExpertProfile profile =
+            VERBUND__MEMBERSHIP__V1__EXPERT_PROFILE__INIT;
+        profile.competences = skills;
+        profile.n_competences = 1;
+        Verbund__Membership__V1__ExpertProfilePutRequest put =
+            VERBUND__MEMBERSHIP__V1__EXPERT_PROFILE_PUT_REQUEST__INIT;
+        put.person_id = (char *)ids[i];
+        put.profile = &profile;
+        assert_status(VB_STATUS_OK, s_call("membership.ExpertProfilePut", &put, &s_staff, true,
+                                           NULL, NULL));
+    }
+    /* walk every page of one profile; the three new ones come in id order */
+    Verbund__Membership__V1__ExpertProfileListRequest request =
+        VERBUND__MEMBERSHIP__V1__EXPERT_PROFILE_LIST_REQUEST__INIT;
+    request.limit = 1;
+    int seen = 0;
+    char cursor[64] = "";
+    for (int pages = 0; pages < 10000; pages++) {
+        request.cursor = cursor;
+        Verbund__Membership__V1__ExpertProfileListReply *reply = NULL;
+        assert_status(VB_STATUS_OK,
+                      s_call("membership.ExpertProfileList", &request, &s_staff, false,
+                             &verbund__membership__v1__expert_profile_list_reply__descriptor,
+                             &reply));
+        assert_true(reply->n_items <= 1);
+        if (reply->n_items == 1 && seen < 3 && strcmp(reply->items[0]->person_id, ids[seen]) == 0) {
+            assert_int_equal(reply->items[0]->competences[0]->level, 1 + seen);
+            seen++;
+        }
+        if (!reply->next_cursor[0])
+            break;
+        snprintf(cursor, sizeof cursor, "%s", reply->next_cursor);
+    }
+    assert_int_equal(seen, 3);
+    /* a member may not list every profile; a bad cursor or limit is refused */
+    caller_t member = s_member(ids[0]);
+    request.cursor = (char *)"";
+    assert_status(VB_STATUS_FORBIDDEN,
+                  s_call("membership.ExpertProfileList", &request, &member, false, NULL, NULL));
+    request.cursor = (char *)"not-a-cursor";
+    assert_status(VB_STATUS_BAD_REQUEST,
+                  s_call("membership.ExpertProfileList", &request, &s_staff, false, NULL, NULL));
+    request.cursor = (char *)"";
+    request.limit = 201;
+    assert_status(VB_STATUS_BAD_REQUEST,
+                  s_call("membership.ExpertProfileList", &request, &s_staff, false, NULL, NULL));
+}
+
 int
 main(void)
 {
@@ -1076,6 +1137,7 @@ main(void)
         cmocka_unit_test_teardown(test_member_acts_only_on_itself, s_free_kept),
         cmocka_unit_test_teardown(test_hostile_strings_stored_verbatim, s_free_kept),
         cmocka_unit_test_teardown(test_tokens_and_health, s_free_kept),
+        cmocka_unit_test_teardown(test_expert_profile_list_paging, s_free_kept),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -87,8 +87,15 @@ def generate(out_dir):
     sys.path.insert(0, out_dir)
     from verbund.rpc.v1 import rpc_pb2
     from verbund.stream.v1 import stream_pb2
-    from verbund.membership.v1 import membership_pb2
-    return cloudevents_pb2, rpc_pb2, stream_pb2, membership_pb2
+    # Every service's package: the replayed log holds the events of all of them, and each one
+    # must decode here by its dataschema.
+    payload_modules = []
+    for service in sorted(os.listdir(os.path.join(proto_dir, "verbund"))):
+        if service in ("rpc", "common", "stream"):
+            continue
+        payload_modules.append(importlib.import_module(
+            "verbund.%s.v1.%s_pb2" % (service, service)))
+    return cloudevents_pb2, rpc_pb2, stream_pb2, payload_modules
 
 
 def http_json(env, method, path, body=None):
@@ -204,8 +211,8 @@ def main():
     env = read_env()
     node_id = env.get("VERBUND_NODE_ID", "local")
     with tempfile.TemporaryDirectory(prefix="vb-interop-") as out_dir:
-        cloudevents_pb2, rpc_pb2, stream_pb2, membership_pb2 = generate(out_dir)
-        modules = [membership_pb2, stream_pb2]
+        cloudevents_pb2, rpc_pb2, stream_pb2, payload_modules = generate(out_dir)
+        modules = payload_modules + [stream_pb2]
         context = zmq.Context()
 
         # 1. Subscribe; a heartbeat proves the subscription is in place before we write.

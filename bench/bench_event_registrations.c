@@ -1,0 +1,257 @@
+/* bench_event_registrations.c - registrations for one popular event: events.RegistrationCreate
+ * over RPC with 16 requests in flight (each locks the event row, counts the confirmed seats,
+ * inserts the registration and its outbox event, and records its idempotency key), against
+ * pgbench -c 16 running the bare equivalent transaction (BEGIN; SELECT the event row FOR UPDATE;
+ * SELECT count(*) of its confirmed registrations; INSERT the registration; COMMIT) on scratch
+ * copies of the events tables in the same PostgreSQL. Each round uses a fresh event on both
+ * sides (capacity 100000, so all confirm and the count grows alike); runs interleave; medians.
+ * Goal from issue 4: ratio >= 0.5. Does not: measure waitlisting or cancellations. */
+#include <glob.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "verbund/events/v1/events.pb-c.h"
+#include "bench_node.h"
+#include "bench_report.h"
+#include "vb/db.h"
+#include "vb/ids.h"
+#include "vb/log.h"
+#include "vb/rpc_client.h"
+
+#define ROUNDS 5
+#define SECONDS_PER_RUN 3
+#define WINDOW 16
+#define CAPACITY 100000
+#define SCRATCH_SCHEMA "bench_events_scratch"
+
+/* The service's transaction without the service: lock, count, insert. */
+static const char *s_pgbench_script =
+    "BEGIN;\n"
+    "SELECT id, capacity, status, registration_opens_at, registration_closes_at, last_start_at"
+    " FROM " SCRATCH_SCHEMA ".events WHERE id = :event::uuid FOR UPDATE;\n"
+    "SELECT count(*) FROM " SCRATCH_SCHEMA ".registrations"
+    " WHERE event_id = :event::uuid AND status = 'confirmed';\n"
+    "INSERT INTO " SCRATCH_SCHEMA ".registrations (id, event_id, person_id, status, created_at)"
+    " VALUES (gen_random_uuid(), :event::uuid, gen_random_uuid(), 'confirmed', "
+    "clock_timestamp());\n"
+    "COMMIT;\n";
+
+static vb_db_t *
+s_db_open(void)
+{
+    char err[512];
+    vb_db_options_t options = {.conninfo = getenv("VERBUND_DATABASE_URL"),
+                               .schema = SCRATCH_SCHEMA};
+    vb_db_t *db = vb_db_new(&options, err, sizeof err);
+    if (!db) {
+        fprintf(stderr, "bench: scratch database: %s\n", err);
+        exit(1);
+    }
+    return db;
+}
+
+static void
+s_exec(vb_db_t *db, const char *sql, const char *const *params, int count)
+{
+    if (vb_db_exec(db, sql, params, count, NULL, NULL, NULL) != VB_STATUS_OK) {
+        fprintf(stderr, "bench: %s: %s\n", sql, vb_db_error(db));
+        exit(1);
+    }
+}
+
+static void
+s_pgbench_path(char *out, size_t size)
+{
+    glob_t found;
+    if (glob("/usr/lib/postgresql/*/bin/pgbench", 0, NULL, &found) != 0 || found.gl_pathc == 0) {
+        fprintf(stderr, "bench: pgbench not found (Debian package postgresql-contrib)\n");
+        exit(1);
+    }
+    snprintf(out, size, "%s", found.gl_pathv[found.gl_pathc - 1]);
+    globfree(&found);
+}
+
+static double
+s_run_pgbench(const char *pgbench, const char *script_path, const char *event_id)
+{
+    char command[2048];
+    snprintf(command, sizeof command,
+             "'%s' -n -M prepared -c %d -j 2 -T %d -D event=%s -f '%s' -h 127.0.0.1 -p %s"
+             " -U verbund verbund 2>&1",
+             pgbench, WINDOW, SECONDS_PER_RUN, event_id, script_path, getenv("VB_TEST_PG_PORT"));
+    FILE *pipe = popen(command, "r");
+    if (!pipe) {
+        perror("bench: popen pgbench");
+        exit(1);
+    }
+    char line[512];
+    double tps = 0;
+    while (fgets(line, sizeof line, pipe)) {
+        const char *at = strstr(line, "tps = ");
+        if (at && tps == 0)
+            tps = strtod(at + 6, NULL);
+        if (strstr(line, "error") || strstr(line, "ERROR"))
+            fprintf(stderr, "pgbench: %s", line);
+    }
+    if (pclose(pipe) != 0 || tps <= 0) {
+        fprintf(stderr, "bench: pgbench failed: %s\n", command);
+        exit(1);
+    }
+    return tps;
+}
+
+static const Verbund__Rpc__V1__Caller *
+s_staff(void)
+{
+    static Verbund__Rpc__V1__Caller caller = VERBUND__RPC__V1__CALLER__INIT;
+    caller.id = (char *)"bench-staff";
+    caller.role = VERBUND__RPC__V1__ROLE__ROLE_STAFF;
+    return &caller;
+}
+
+/* A new popular event over RPC; its id into out. */
+static void
+s_create_event(vb_rpc_client_t *client, int round, char out[VB_UUID_STRING_SIZE])
+{
+    char title[64], organiser[VB_UUID_STRING_SIZE];
+    snprintf(title, sizeof title, "Summit %d", round);
+    vb_uuid7(organiser);
+    Verbund__Events__V1__Event event = VERBUND__EVENTS__V1__EVENT__INIT;
+    event.title = title;
+    event.kind = VERBUND__EVENTS__V1__EVENT_KIND__EVENT_KIND_SUMMIT;
+    event.organiser_person_id = organiser;
+    event.start_local = (char *)"2031-05-20T09:00:00";
+    event.end_local = (char *)"2031-05-20T18:00:00";
+    event.time_zone = (char *)"Europe/Berlin";
+    event.online_url = (char *)"https://stream.example.org/summit";
+    event.capacity = CAPACITY;
+    event.public_ = 1;
+    Verbund__Events__V1__EventCreateRequest request =
+        VERBUND__EVENTS__V1__EVENT_CREATE_REQUEST__INIT;
+    request.event = &event;
+    vb_rpc_call_options_t options = {.deadline_ms = 10000, .caller = s_staff(), .write = true};
+    Verbund__Rpc__V1__Reply *reply = NULL;
+    vb_status_t status =
+        vb_rpc_client_call(client, "events.EventCreate", &request.base, &options, &reply);
+    Verbund__Events__V1__EventReply *body =
+        reply ? (void *)vb_rpc_reply_unpack(reply, &verbund__events__v1__event_reply__descriptor)
+              : NULL;
+    if (status != VB_STATUS_CREATED || !body) {
+        fprintf(stderr, "bench: EventCreate: %s %s\n", vb_status_name(status),
+                reply && reply->message ? reply->message : "");
+        exit(1);
+    }
+    snprintf(out, VB_UUID_STRING_SIZE, "%s", body->event->id);
+    protobuf_c_message_free_unpacked(&body->base, NULL);
+    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+}
+
+/* SECONDS_PER_RUN of registrations with WINDOW in flight; registrations per second. */
+static double
+s_run_verbund(vb_rpc_client_t *client, const char *event_id)
+{
+    vb_rpc_call_options_t options = {.deadline_ms = 10000, .caller = s_staff(), .write = true};
+    Verbund__Events__V1__RegistrationCreateRequest request =
+        VERBUND__EVENTS__V1__REGISTRATION_CREATE_REQUEST__INIT;
+    request.event_id = (char *)event_id;
+    char person[VB_UUID_STRING_SIZE];
+    int in_flight = 0;
+    long done = 0;
+    double start = bench_now_seconds(), now = start;
+    while (in_flight > 0 || now - start < SECONDS_PER_RUN) {
+        while (in_flight < WINDOW && now - start < SECONDS_PER_RUN) {
+            vb_uuid7(person);
+            request.person_id = person;
+            uint64_t ticket;
+            if (vb_rpc_client_send(client, "events.RegistrationCreate", &request.base, &options,
+                                   &ticket) != 0) {
+                fprintf(stderr, "bench: send failed\n");
+                exit(1);
+            }
+            in_flight++;
+        }
+        uint64_t ticket;
+        vb_status_t status;
+        Verbund__Rpc__V1__Reply *reply = NULL;
+        if (vb_rpc_client_receive(client, 10000, &ticket, &status, &reply) == 1) {
+            in_flight--;
+            if (status != VB_STATUS_CREATED) {
+                fprintf(stderr, "bench: RegistrationCreate: %s %s\n", vb_status_name(status),
+                        reply && reply->message ? reply->message : "");
+                exit(1);
+            }
+            done++;
+            if (reply)
+                verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        }
+        now = bench_now_seconds();
+    }
+    return done / (now - start);
+}
+
+int
+main(void)
+{
+    vb_log_set_service("bench");
+    vb_log_set_level(VB_LOG_WARN);
+    char pgbench[512];
+    s_pgbench_path(pgbench, sizeof pgbench);
+    bench_node_start();
+    if (!getenv("VERBUND_EVENTS_ENDPOINT")) {
+        fprintf(stderr, "bench: the node has no events service\n");
+        return 1;
+    }
+    vb_db_t *db = s_db_open();
+    s_exec(db, "DROP TABLE IF EXISTS " SCRATCH_SCHEMA ".registrations", NULL, 0);
+    s_exec(db, "DROP TABLE IF EXISTS " SCRATCH_SCHEMA ".events", NULL, 0);
+    s_exec(db, "CREATE TABLE " SCRATCH_SCHEMA ".events (LIKE events.events INCLUDING ALL)", NULL,
+           0);
+    s_exec(db,
+           "CREATE TABLE " SCRATCH_SCHEMA ".registrations"
+           " (LIKE events.registrations INCLUDING ALL)",
+           NULL, 0);
+    char script_path[512];
+    snprintf(script_path, sizeof script_path, "%s/register.sql", s_node_dir);
+    FILE *script = fopen(script_path, "w");
+    if (!script || fputs(s_pgbench_script, script) < 0 || fclose(script) != 0) {
+        fprintf(stderr, "bench: cannot write %s\n", script_path);
+        return 1;
+    }
+    vb_rpc_client_options_t client_options = {.endpoint = getenv("VERBUND_EVENTS_ENDPOINT"),
+                                              .attempt_timeout_ms = 10000,
+                                              .max_attempts = 1};
+    vb_rpc_client_t *client = vb_rpc_client_new(&client_options);
+    if (!client) {
+        fprintf(stderr, "bench: cannot create the RPC client\n");
+        return 1;
+    }
+    double verbund[ROUNDS], reference[ROUNDS];
+    for (int round = 0; round < ROUNDS; round++) {
+        char event_id[VB_UUID_STRING_SIZE], copy_id[VB_UUID_STRING_SIZE];
+        s_create_event(client, round, event_id);
+        /* the reference's event: a copy of the service's row under another id */
+        vb_uuid7(copy_id);
+        const char *params[] = {copy_id, event_id};
+        s_exec(db,
+               "INSERT INTO " SCRATCH_SCHEMA ".events SELECT * FROM events.events"
+               " WHERE id = $1::uuid",
+               params + 1, 1);
+        s_exec(db, "UPDATE " SCRATCH_SCHEMA ".events SET id = $1::uuid WHERE id = $2::uuid", params,
+               2);
+        reference[round] = s_run_pgbench(pgbench, script_path, copy_id);
+        verbund[round] = s_run_verbund(client, event_id);
+        printf("info event_registrations round %d: verbund %.0f registrations/s (window %d),"
+               " pgbench lock+count+insert %.0f tps (-c %d)\n",
+               round + 1, verbund[round], WINDOW, reference[round], WINDOW);
+        fflush(stdout);
+    }
+    vb_rpc_client_destroy(&client);
+    s_exec(db, "DROP SCHEMA " SCRATCH_SCHEMA " CASCADE", NULL, 0);
+    vb_db_destroy(&db);
+    bench_report("event_registrations", "registrations/s", bench_median(verbund, ROUNDS),
+                 "pgbench -M prepared -c 16: BEGIN; SELECT event FOR UPDATE; SELECT count(*);"
+                 " INSERT; COMMIT",
+                 bench_median(reference, ROUNDS), 0.5);
+    bench_node_stop();
+    return 0;
+}

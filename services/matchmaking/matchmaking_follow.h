@@ -1,0 +1,51 @@
+/* matchmaking_follow.h - fills the read model and keeps it current: at start it notes the
+ * stream's head (stream.Head), then loads every person, expert profile and organisation from
+ * membership (PersonList, ExpertProfileList, OrganizationList, as role SERVICE) and every
+ * community from communities (CommunityList; tolerated when that service does not answer),
+ * then follows the stream (vb/subscriber.h, topics verbund.membership. and
+ * verbund.communities.) from the noted head, so nothing changed during the load is missed.
+ * Events older than what the model holds are ignored by version. When the stream reports that
+ * the position fell out of its retention, the load runs again.
+ * Does not: decide matches, or run its own thread (the service loop calls
+ * matchmaking_follow_process from a timer). */
+#ifndef MATCHMAKING_FOLLOW_H
+#define MATCHMAKING_FOLLOW_H
+
+#include <stdint.h>
+
+#include "vb/cloudevent.h"
+#include "vb/status.h"
+#include "matchmaking_read_model.h"
+
+typedef struct matchmaking_follow matchmaking_follow_t;
+
+typedef struct {
+    const char *membership_endpoint;  /* required */
+    const char *communities_endpoint; /* NULL/"": communities are not loaded */
+    const char *pub_endpoint;         /* NULL/"": no stream (the model only has the load) */
+    const char *replay_endpoint;
+    int load_deadline_ms; /* per RPC of the load; retried while membership starts */
+} matchmaking_follow_options_t;
+
+/* Borrows model (must outlive the object). NULL when out of memory or the subscriber cannot be
+ * created (logged). */
+matchmaking_follow_t *matchmaking_follow_new(const matchmaking_follow_options_t *options,
+                                             matchmaking_read_model_t *model);
+void matchmaking_follow_destroy(matchmaking_follow_t **self_p);
+
+/* The initial load (see above). OK, or the failure of membership (logged); a failing
+ * communities service is logged and skipped. */
+vb_status_t matchmaking_follow_load(matchmaking_follow_t *self);
+
+/* Applies every event that is ready (waits up to timeout_ms). Returns the number applied, or
+ * -1 after logging a stream failure (retried on the next call). */
+int matchmaking_follow_process(matchmaking_follow_t *self, int timeout_ms);
+
+/* The last stream sequence applied (0 without a stream). */
+uint64_t matchmaking_follow_position(const matchmaking_follow_t *self);
+
+/* Applies one CloudEvent to model (exposed for unit tests: no sockets involved). Unknown types
+ * are ignored. 0, or -1 when a known payload does not decode. */
+int matchmaking_follow_apply(matchmaking_read_model_t *model, const vb_cloudevent_t *event);
+
+#endif

@@ -1,0 +1,446 @@
+/* matchmaking_store.c - every SQL statement of the matchmaking service (see the header):
+ * parameters as text (NULL = SQL NULL), rows through callbacks into arena messages.
+ * Does not: validate, authorise or open transactions (the write batch does). */
+#include "matchmaking_store.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "vb/assert.h"
+
+#define TS(column) "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+/* A text[] column from a JSON array parameter. */
+#define TEXT_ARRAY(param) "ARRAY(SELECT jsonb_array_elements_text(" param "::jsonb))"
+#define DATE_TEXT(column) "coalesce(to_char(" column ", 'YYYY-MM-DD'), '')"
+
+#define NEED_COLUMNS                                                                               \
+    "n.id::text, coalesce(n.owner_person_id::text, ''),"                                           \
+    " coalesce(n.owner_organization_id::text, ''), n.title, n.competences::text,"                  \
+    " n.budget_cents, coalesce(n.budget_currency, ''), n.budget_cents IS NOT NULL, n.hours,"       \
+    " array_to_json(n.languages)::text, n.region, n.remote, " DATE_TEXT(                           \
+        "n.starts_on") ", " DATE_TEXT("n.ends_on") ", n.created_by, " TS("n.created_at")
+
+#define OFFER_COLUMNS                                                                              \
+    "o.id::text, o.provider_organization_id::text, o.title, o.competences::text,"                  \
+    " o.price_cents, o.price_currency, o.region, o.format, " DATE_TEXT(                            \
+        "o.starts_on") ", " DATE_TEXT("o.ends_on") ", o.rating_count, o.rating_sum, " TS("o."      \
+                                                                                         "created" \
+                                                                                         "_at")
+
+// clang-format off
+static const vb_db_statement_t s_statements[] = {
+    /* needs */
+    {"need_insert",
+     "INSERT INTO needs (id, owner_person_id, owner_organization_id, title, competences,"
+     " budget_cents, budget_currency, hours, languages, region, remote, starts_on, ends_on,"
+     " created_by, created_at)"
+     " VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5::jsonb, $6::bigint, $7, $8::integer, "
+     TEXT_ARRAY("$9") ", $10, $11::boolean, NULLIF($12, '')::date, NULLIF($13, '')::date, $14,"
+     " $15::timestamptz)"},
+    {"need_get", "SELECT " NEED_COLUMNS " FROM needs n WHERE n.id = $1::uuid"},
+    {"need_list",
+     "SELECT " NEED_COLUMNS " FROM needs n"
+     " WHERE ($1::uuid IS NULL OR n.id > $1::uuid)"
+     " AND ($2::uuid IS NULL OR n.owner_person_id = $2::uuid)"
+     " AND ($3::uuid IS NULL OR n.owner_organization_id = $3::uuid)"
+     " ORDER BY n.id LIMIT $4::integer"},
+
+    /* offers */
+    {"offer_insert",
+     "INSERT INTO offers (id, provider_organization_id, title, competences, price_cents,"
+     " price_currency, region, format, starts_on, ends_on, created_at)"
+     " VALUES ($1::uuid, $2::uuid, $3, $4::jsonb, $5::bigint, $6, $7, $8,"
+     " NULLIF($9, '')::date, NULLIF($10, '')::date, $11::timestamptz)"},
+    {"offer_get", "SELECT " OFFER_COLUMNS " FROM offers o WHERE o.id = $1::uuid"},
+    {"offer_get_for_update",
+     "SELECT " OFFER_COLUMNS " FROM offers o WHERE o.id = $1::uuid FOR UPDATE"},
+    {"offer_list",
+     "SELECT " OFFER_COLUMNS " FROM offers o"
+     " WHERE ($1::uuid IS NULL OR o.id > $1::uuid)"
+     " AND ($2::uuid IS NULL OR o.provider_organization_id = $2::uuid)"
+     " AND ($3::text IS NULL OR o.competences @> jsonb_build_array(jsonb_build_object('code', $3::text)))"
+     " ORDER BY o.id LIMIT $4::integer"},
+
+    /* ratings: the previous stars (if any) are read before the upsert in the same snapshot,
+     * so the offer's count and sum change by exactly this rating */
+    {"rating_put",
+     "WITH previous AS (SELECT r.stars FROM ratings r"
+     "                  WHERE r.offer_id = $1::uuid AND r.person_id = $2::uuid),"
+     " stored AS (INSERT INTO ratings AS r (offer_id, person_id, stars, rated_at)"
+     "            VALUES ($1::uuid, $2::uuid, $3::integer, clock_timestamp())"
+     "            ON CONFLICT (offer_id, person_id) DO UPDATE SET stars = EXCLUDED.stars,"
+     "            rated_at = EXCLUDED.rated_at RETURNING r.rated_at)"
+     " UPDATE offers AS o SET"
+     " rating_count = o.rating_count + CASE WHEN EXISTS (SELECT 1 FROM previous) THEN 0 ELSE 1 END,"
+     " rating_sum = o.rating_sum + $3::integer - coalesce((SELECT stars FROM previous), 0)"
+     " WHERE o.id = $1::uuid"
+     " RETURNING " OFFER_COLUMNS ", EXISTS (SELECT 1 FROM previous),"
+     " (SELECT " TS("rated_at") " FROM stored)"},
+};
+// clang-format on
+
+const vb_db_statement_t *
+matchmaking_store_statements(size_t *count)
+{
+    *count = VB_ARRAY_SIZE(s_statements);
+    return s_statements;
+}
+
+/* ---- parameters ---- */
+
+static const char *
+s_null_if_empty(const char *s)
+{
+    return s && s[0] ? s : NULL;
+}
+
+static const char *
+s_int(vb_arena_t *arena, int64_t value)
+{
+    return vb_arena_printf(arena, "%" PRId64, value);
+}
+
+static char *
+s_json_text(vb_arena_t *arena, json_t *value)
+{
+    VB_ASSERT(value);
+    char *text = json_dumps(value, JSON_COMPACT);
+    json_decref(value);
+    VB_ASSERT(text);
+    char *copy = vb_arena_strdup(arena, text);
+    free(text);
+    return copy;
+}
+
+/* A JSON array of strings, or NULL when one is not valid UTF-8. */
+static const char *
+s_strings_json(vb_arena_t *arena, char **items, size_t count)
+{
+    json_t *array = json_array();
+    VB_ASSERT(array);
+    for (size_t i = 0; i < count; i++) {
+        json_t *item = json_string(items[i]);
+        if (!item) {
+            json_decref(array);
+            return NULL;
+        }
+        json_array_append_new(array, item);
+    }
+    return s_json_text(arena, array);
+}
+
+/* [{"code": ..., "level": ...}], or NULL when a code is not valid UTF-8. */
+static const char *
+s_competences_json(vb_arena_t *arena, Verbund__Matchmaking__V1__CompetenceLevel **items,
+                   size_t count)
+{
+    json_t *array = json_array();
+    VB_ASSERT(array);
+    for (size_t i = 0; i < count; i++) {
+        json_t *code = json_string(items[i]->code);
+        if (!code) {
+            json_decref(array);
+            return NULL;
+        }
+        json_array_append_new(array,
+                              json_pack("{s:o, s:i}", "code", code, "level", (int)items[i]->level));
+    }
+    return s_json_text(arena, array);
+}
+
+/* ---- rows ---- */
+
+static char *
+s_text(vb_arena_t *arena, const vb_db_row_t *row, int column)
+{
+    return vb_arena_strdup(arena, vb_db_row_text(row, column));
+}
+
+static void
+s_parse_strings(vb_arena_t *arena, const char *text, char ***items, size_t *count)
+{
+    json_t *array = json_loads(text, 0, NULL);
+    *count = json_is_array(array) ? json_array_size(array) : 0;
+    *items = *count ? vb_arena_alloc(arena, *count * sizeof(char *)) : NULL;
+    for (size_t i = 0; i < *count; i++) {
+        json_t *item = json_array_get(array, i);
+        (*items)[i] = vb_arena_strdup(arena, json_is_string(item) ? json_string_value(item) : "");
+    }
+    json_decref(array);
+}
+
+static void
+s_parse_competences(vb_arena_t *arena, const char *text,
+                    Verbund__Matchmaking__V1__CompetenceLevel ***items, size_t *count)
+{
+    json_t *array = json_loads(text, 0, NULL);
+    *count = json_is_array(array) ? json_array_size(array) : 0;
+    *items = *count ? vb_arena_alloc(arena, *count * sizeof **items) : NULL;
+    for (size_t i = 0; i < *count; i++) {
+        json_t *item = json_array_get(array, i);
+        Verbund__Matchmaking__V1__CompetenceLevel *competence =
+            vb_arena_message(arena, &verbund__matchmaking__v1__competence_level__descriptor);
+        const char *code = json_string_value(json_object_get(item, "code"));
+        competence->code = vb_arena_strdup(arena, code ? code : "");
+        competence->level = (int32_t)json_integer_value(json_object_get(item, "level"));
+        (*items)[i] = competence;
+    }
+    json_decref(array);
+}
+
+static Verbund__Common__V1__Money *
+s_money(vb_arena_t *arena, const vb_db_row_t *row, int cents_column, int currency_column)
+{
+    Verbund__Common__V1__Money *money =
+        vb_arena_message(arena, &verbund__common__v1__money__descriptor);
+    money->cents = vb_db_row_int64(row, cents_column);
+    money->currency = s_text(arena, row, currency_column);
+    return money;
+}
+
+static matchmaking_need_t *
+s_need_from_row(vb_arena_t *arena, const vb_db_row_t *row)
+{
+    matchmaking_need_t *n = vb_arena_message(arena, &verbund__matchmaking__v1__need__descriptor);
+    n->id = s_text(arena, row, 0);
+    n->owner_person_id = s_text(arena, row, 1);
+    n->owner_organization_id = s_text(arena, row, 2);
+    n->title = s_text(arena, row, 3);
+    s_parse_competences(arena, vb_db_row_text(row, 4), &n->competences, &n->n_competences);
+    if (vb_db_row_bool(row, 7))
+        n->budget = s_money(arena, row, 5, 6);
+    n->hours = (int32_t)vb_db_row_int64(row, 8);
+    s_parse_strings(arena, vb_db_row_text(row, 9), &n->languages, &n->n_languages);
+    n->region = s_text(arena, row, 10);
+    n->remote = vb_db_row_bool(row, 11);
+    n->starts_on = s_text(arena, row, 12);
+    n->ends_on = s_text(arena, row, 13);
+    n->created_by = s_text(arena, row, 14);
+    n->created_at = s_text(arena, row, 15);
+    return n;
+}
+
+static matchmaking_offer_t *
+s_offer_from_row(vb_arena_t *arena, const vb_db_row_t *row)
+{
+    matchmaking_offer_t *o = vb_arena_message(arena, &verbund__matchmaking__v1__offer__descriptor);
+    o->id = s_text(arena, row, 0);
+    o->provider_organization_id = s_text(arena, row, 1);
+    o->title = s_text(arena, row, 2);
+    s_parse_competences(arena, vb_db_row_text(row, 3), &o->competences, &o->n_competences);
+    o->price = s_money(arena, row, 4, 5);
+    o->region = s_text(arena, row, 6);
+    o->format = strcmp(vb_db_row_text(row, 7), "online") == 0
+                    ? VERBUND__MATCHMAKING__V1__OFFER_FORMAT__OFFER_FORMAT_ONLINE
+                    : VERBUND__MATCHMAKING__V1__OFFER_FORMAT__OFFER_FORMAT_ON_SITE;
+    o->starts_on = s_text(arena, row, 8);
+    o->ends_on = s_text(arena, row, 9);
+    o->rating_count = (int32_t)vb_db_row_int64(row, 10);
+    int64_t sum = vb_db_row_int64(row, 11);
+    o->rating_average = o->rating_count > 0 ? (double)sum / o->rating_count : 0.0;
+    o->created_at = s_text(arena, row, 12);
+    return o;
+}
+
+/* Collects rows into an arena array (grown by doubling). */
+typedef struct {
+    vb_arena_t *arena;
+    void *(*build)(vb_arena_t *arena, const vb_db_row_t *row);
+    void **items;
+    size_t count, capacity;
+} s_rows_t;
+
+static int
+s_collect(void *arg, const vb_db_row_t *row)
+{
+    s_rows_t *rows = arg;
+    if (rows->count == rows->capacity) {
+        size_t capacity = rows->capacity ? rows->capacity * 2 : 16;
+        void **items = vb_arena_alloc(rows->arena, capacity * sizeof *items);
+        if (rows->count)
+            memcpy(items, rows->items, rows->count * sizeof *items);
+        rows->items = items;
+        rows->capacity = capacity;
+    }
+    rows->items[rows->count++] = rows->build(rows->arena, row);
+    return 0;
+}
+
+static void *
+s_build_need(vb_arena_t *arena, const vb_db_row_t *row)
+{
+    return s_need_from_row(arena, row);
+}
+
+static void *
+s_build_offer(vb_arena_t *arena, const vb_db_row_t *row)
+{
+    return s_offer_from_row(arena, row);
+}
+
+static vb_status_t
+s_query(vb_db_t *db, vb_arena_t *arena, const char *statement, const char *const *params, int count,
+        void *(*build)(vb_arena_t *, const vb_db_row_t *), s_rows_t *rows)
+{
+    memset(rows, 0, sizeof *rows);
+    rows->arena = arena;
+    rows->build = build;
+    return vb_db_run(db, statement, params, count, s_collect, rows, NULL);
+}
+
+static vb_status_t
+s_query_one(vb_db_t *db, vb_arena_t *arena, const char *statement, const char *const *params,
+            int count, void *(*build)(vb_arena_t *, const vb_db_row_t *), void **out)
+{
+    s_rows_t rows;
+    vb_status_t status = s_query(db, arena, statement, params, count, build, &rows);
+    if (status != VB_STATUS_OK)
+        return status;
+    if (rows.count == 0)
+        return VB_STATUS_NOT_FOUND;
+    *out = rows.items[0];
+    return VB_STATUS_OK;
+}
+
+/* ---- needs ---- */
+
+vb_status_t
+matchmaking_store_need_insert(vb_db_t *db, vb_arena_t *arena, const matchmaking_need_t *need)
+{
+    const char *params[] = {
+        need->id,
+        s_null_if_empty(need->owner_person_id),
+        s_null_if_empty(need->owner_organization_id),
+        need->title,
+        s_competences_json(arena, need->competences, need->n_competences),
+        need->budget ? s_int(arena, need->budget->cents) : NULL,
+        need->budget ? need->budget->currency : NULL,
+        s_int(arena, need->hours),
+        s_strings_json(arena, need->languages, need->n_languages),
+        need->region,
+        need->remote ? "true" : "false",
+        need->starts_on,
+        need->ends_on,
+        need->created_by,
+        need->created_at,
+    };
+    if (!params[4] || !params[8])
+        return VB_STATUS_BAD_REQUEST;
+    return vb_db_write(db, "need_insert", params, (int)VB_ARRAY_SIZE(params));
+}
+
+vb_status_t
+matchmaking_store_need_get(vb_db_t *db, vb_arena_t *arena, const char *id, matchmaking_need_t **out)
+{
+    const char *params[] = {id};
+    return s_query_one(db, arena, "need_get", params, 1, s_build_need, (void **)out);
+}
+
+vb_status_t
+matchmaking_store_need_list(vb_db_t *db, vb_arena_t *arena, const char *owner_person_id,
+                            const char *owner_organization_id, const char *after_id, int limit,
+                            matchmaking_need_t ***items, size_t *count)
+{
+    const char *params[] = {s_null_if_empty(after_id), s_null_if_empty(owner_person_id),
+                            s_null_if_empty(owner_organization_id), s_int(arena, limit + 1)};
+    s_rows_t rows;
+    vb_status_t status = s_query(db, arena, "need_list", params, 4, s_build_need, &rows);
+    *items = (matchmaking_need_t **)rows.items;
+    *count = rows.count;
+    return status;
+}
+
+/* ---- offers ---- */
+
+vb_status_t
+matchmaking_store_offer_insert(vb_db_t *db, vb_arena_t *arena, const matchmaking_offer_t *offer)
+{
+    const char *params[] = {
+        offer->id,
+        offer->provider_organization_id,
+        offer->title,
+        s_competences_json(arena, offer->competences, offer->n_competences),
+        s_int(arena, offer->price->cents),
+        offer->price->currency,
+        offer->region,
+        offer->format == VERBUND__MATCHMAKING__V1__OFFER_FORMAT__OFFER_FORMAT_ONLINE ? "online"
+                                                                                     : "on_site",
+        offer->starts_on,
+        offer->ends_on,
+        offer->created_at,
+    };
+    if (!params[3])
+        return VB_STATUS_BAD_REQUEST;
+    return vb_db_write(db, "offer_insert", params, (int)VB_ARRAY_SIZE(params));
+}
+
+vb_status_t
+matchmaking_store_offer_get(vb_db_t *db, vb_arena_t *arena, const char *id, bool for_update,
+                            matchmaking_offer_t **out)
+{
+    const char *params[] = {id};
+    return s_query_one(db, arena, for_update ? "offer_get_for_update" : "offer_get", params, 1,
+                       s_build_offer, (void **)out);
+}
+
+vb_status_t
+matchmaking_store_offer_list(vb_db_t *db, vb_arena_t *arena, const char *provider_organization_id,
+                             const char *competence, const char *after_id, int limit,
+                             matchmaking_offer_t ***items, size_t *count)
+{
+    const char *params[] = {s_null_if_empty(after_id), s_null_if_empty(provider_organization_id),
+                            s_null_if_empty(competence), s_int(arena, limit + 1)};
+    s_rows_t rows;
+    vb_status_t status = s_query(db, arena, "offer_list", params, 4, s_build_offer, &rows);
+    *items = (matchmaking_offer_t **)rows.items;
+    *count = rows.count;
+    return status;
+}
+
+/* ---- ratings ---- */
+
+typedef struct {
+    vb_arena_t *arena;
+    matchmaking_offer_t *offer;
+    bool replaced;
+    char *rated_at;
+    bool found;
+} s_rating_row_t;
+
+static int
+s_rating_row(void *arg, const vb_db_row_t *row)
+{
+    s_rating_row_t *out = arg;
+    out->offer = s_offer_from_row(out->arena, row);
+    out->replaced = vb_db_row_bool(row, 13);
+    out->rated_at = s_text(out->arena, row, 14);
+    out->found = true;
+    return 0;
+}
+
+vb_status_t
+matchmaking_store_rating_put(vb_db_t *db, vb_arena_t *arena, const char *offer_id,
+                             const char *person_id, int stars, bool *replaced,
+                             matchmaking_rating_t **rating_out, matchmaking_offer_t **offer_out)
+{
+    const char *params[] = {offer_id, person_id, s_int(arena, stars)};
+    s_rating_row_t out = {.arena = arena};
+    vb_status_t status = vb_db_run(db, "rating_put", params, 3, s_rating_row, &out, NULL);
+    if (status != VB_STATUS_OK)
+        return status;
+    if (!out.found)
+        return VB_STATUS_NOT_FOUND;
+    matchmaking_rating_t *rating =
+        vb_arena_message(arena, &verbund__matchmaking__v1__rating__descriptor);
+    rating->offer_id = out.offer->id;
+    rating->person_id = vb_arena_strdup(arena, person_id);
+    rating->stars = stars;
+    rating->rated_at = out.rated_at;
+    *replaced = out.replaced;
+    *rating_out = rating;
+    *offer_out = out.offer;
+    return VB_STATUS_OK;
+}
