@@ -28,7 +28,6 @@
 #endif
 
 #define S_IDEMPOTENCY_MAX_AGE_SECONDS (24 * 3600)
-#define S_EXIT_TAXONOMY 5
 
 typedef struct {
     char *node_id;
@@ -101,7 +100,7 @@ main(int argc, char **argv)
         VB_STATUS_OK) {
         vb_log_error("VERBUND_MEMBERSHIP_ENDPOINT %s: no competence taxonomy within %lld ms",
                      config.membership_endpoint, (long long)config.taxonomy_timeout_ms);
-        exit_code = S_EXIT_TAXONOMY;
+        exit_code = VB_EXIT_DEPENDENCY;
         goto cleanup;
     }
     batch = vb_write_batch_new(db);

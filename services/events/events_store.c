@@ -265,6 +265,8 @@ static const vb_db_statement_t s_statements[] = {
     {"feed_public",
      "SELECT " FEED_COLUMNS("''") " FROM events e"
      " LEFT JOIN occurrences o ON o.event_id = e.id WHERE e.public AND $1::text IS NULL"
+     /* a window, so that the LIMIT drops old events rather than new ones */
+     " AND coalesce(o.end_at, e.end_at) > now() - interval '180 days'"
      " ORDER BY 10 LIMIT $2::integer"},
     {"feed_person",
      "SELECT " FEED_COLUMNS("CASE WHEN r.status = 'confirmed' THEN e.online_url ELSE '' END")

@@ -4,8 +4,9 @@
  * modules.
  *
  * Exit codes: 0 clean shutdown (SIGTERM/SIGINT, or --print-config), 1 unexpected failure
- * (out of memory, loop error, taxonomy not fetched), 2 bad configuration, 3 database
- * unavailable or refused (connect, migration, prepare), 4 cannot bind the endpoint. */
+ * (out of memory, loop error), 2 bad configuration, 3 database unavailable or refused
+ * (connect, migration, prepare), 4 cannot bind the endpoint, 5 no taxonomy from membership
+ * within VERBUND_TAXONOMY_TIMEOUT_MS. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,7 +57,7 @@ static const vb_config_entry_t s_config_table[] = {
      "membership service, asked for the competence taxonomy at start"},
     {"VERBUND_MIGRATIONS_DIR", VB_CONFIG_STRING, S_FIELD(migrations_dir), EVENTS_MIGRATIONS_DIR, 0,
      0, 0, "directory of the NNNN_*.sql migrations"},
-    {"VERBUND_EVENTS_TAXONOMY_TIMEOUT_MS", VB_CONFIG_INT, S_FIELD(taxonomy_timeout_ms), "30000",
+    {"VERBUND_TAXONOMY_TIMEOUT_MS", VB_CONFIG_INT, S_FIELD(taxonomy_timeout_ms), "30000",
      100, 600000, 0, "how long to wait at start for membership to serve the taxonomy"},
     {"VERBUND_EVENTS_MAX_OCCURRENCES", VB_CONFIG_INT, S_FIELD(max_occurrences), "200", 1, 1000, 0,
      "occurrences stored per series; a longer (or unbounded) rule is cut here"},
@@ -99,6 +100,7 @@ main(int argc, char **argv)
         VB_STATUS_OK) {
         vb_log_error("cannot fetch the competence taxonomy from VERBUND_MEMBERSHIP_ENDPOINT %s",
                      config.membership_endpoint);
+        exit_code = VB_EXIT_DEPENDENCY;
         goto cleanup;
     }
     size_t statement_count = 0;

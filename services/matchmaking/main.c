@@ -5,8 +5,9 @@
  * matchmaking_handlers.c and the modules.
  *
  * Exit codes: 0 clean shutdown (SIGTERM/SIGINT, or --print-config), 1 unexpected failure
- * (out of memory, loop error, the read model could not be loaded), 2 bad configuration,
- * 3 database unavailable or refused, 4 cannot bind the endpoint. */
+ * (out of memory, loop error), 2 bad configuration, 3 database unavailable or refused,
+ * 4 cannot bind the endpoint, 5 membership did not serve the taxonomy or the read model
+ * within VERBUND_MATCHMAKING_LOAD_TIMEOUT_MS. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -135,8 +136,10 @@ main(int argc, char **argv)
         goto cleanup;
     }
     if (vb_taxonomy_fetch(config.membership_endpoint, (int)config.load_timeout_ms, &taxonomy) !=
-        VB_STATUS_OK)
-        goto cleanup; /* logged; membership never answered */
+        VB_STATUS_OK) {
+        exit_code = VB_EXIT_DEPENDENCY; /* logged; membership never answered */
+        goto cleanup;
+    }
     model = matchmaking_read_model_new(taxonomy);
     experts = matchmaking_experts_new();
     if (!model || !experts) {
@@ -152,8 +155,12 @@ main(int argc, char **argv)
         .load_deadline_ms = (int)config.load_timeout_ms,
     };
     follow = matchmaking_follow_new(&follow_options, model);
-    if (!follow || matchmaking_follow_load(follow) != VB_STATUS_OK)
+    if (!follow)
         goto cleanup;
+    if (matchmaking_follow_load(follow) != VB_STATUS_OK) {
+        exit_code = VB_EXIT_DEPENDENCY; /* logged */
+        goto cleanup;
+    }
     if (config.events_endpoint && config.events_endpoint[0]) {
         vb_rpc_client_options_t events_options = {.endpoint = config.events_endpoint,
                                                   .attempt_timeout_ms =

@@ -18,6 +18,8 @@ enum {
     VB_EXIT_CONFIG = 2,   /* bad argument or configuration */
     VB_EXIT_DATABASE = 3, /* database unavailable or refused (connect, migration, prepare) */
     VB_EXIT_BIND = 4,     /* cannot bind the endpoint */
+    VB_EXIT_DEPENDENCY = 5, /* a service needed at start (membership: the taxonomy, the read
+                               model) did not answer in time */
 };
 
 /* Reads argv (--print-config, --help lists the table's variables), names the log's service,
