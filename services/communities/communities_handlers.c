@@ -14,190 +14,38 @@
 #include <string.h>
 
 #include "vb/clock.h"
+#include "vb/handler.h"
 #include "vb/ids.h"
 #include "vb/log.h"
 #include "communities_lifecycle.h"
 #include "communities_store.h"
 #include "communities_validate.h"
 
-#define S_DEFAULT_LIMIT 50
-#define S_MAX_LIMIT 200
 #define S_EVENT_TYPE(what) "verbund.communities." what ".v1"
 
-/* ---- the caller ---- */
-
-static communities_role_t
-s_role(const vb_rpc_call_t *call)
-{
-    const communities_caller_t *caller = call->envelope->caller;
-    return caller ? caller->role : COMMUNITIES_CALLER_UNSPECIFIED;
-}
-
-static const char *
-s_caller_person(const vb_rpc_call_t *call)
-{
-    const communities_caller_t *caller = call->envelope->caller;
-    return caller && caller->person_id ? caller->person_id : "";
-}
-
-/* Who acts for the office: admin, staff and other services of the node. */
-static bool
-s_is_staff(communities_role_t role)
-{
-    return role == COMMUNITIES_CALLER_ADMIN || role == COMMUNITIES_CALLER_STAFF ||
-           role == COMMUNITIES_CALLER_SERVICE;
-}
+/* ---- the caller (vb/handler.h has the roles and policies) ---- */
 
 /* Decisions on proposals are people's: admin and staff, not services. */
 static bool
-s_is_office(communities_role_t role)
+s_is_office(const vb_rpc_call_t *call)
 {
+    Verbund__Rpc__V1__Role role = vb_handler_role(call);
     return role == COMMUNITIES_CALLER_ADMIN || role == COMMUNITIES_CALLER_STAFF;
 }
 
-/* Every RPC needs a known role (the gateway's anonymous caller has none). */
+/* Every RPC needs a known role (the gateway's anonymous caller has none), and a member caller
+ * a person: membership here is always some person's. */
 static vb_status_t
 s_authenticated(vb_rpc_call_t *call)
 {
-    communities_role_t role = s_role(call);
-    if (s_is_staff(role))
-        return VB_STATUS_OK;
-    if (role == COMMUNITIES_CALLER_MEMBER) {
-        if (!vb_uuid_valid(s_caller_person(call)))
-            return vb_rpc_fail(call, VB_STATUS_FORBIDDEN, "the member token names no person");
-        return VB_STATUS_OK;
-    }
-    return vb_rpc_fail(call, VB_STATUS_UNAUTHENTICATED, "the envelope carries no caller role");
-}
-
-/* ---- replies and errors ---- */
-
-static void *
-s_reply(vb_rpc_call_t *call, const ProtobufCMessageDescriptor *descriptor)
-{
-    void *reply = vb_arena_message(call->arena, descriptor);
-    call->reply = reply;
-    return reply;
-}
-
-static vb_status_t
-s_check(vb_rpc_call_t *call, const communities_errors_t *errors, const char *what)
-{
-    if (errors->count == 0)
-        return VB_STATUS_OK;
-    for (int i = 0; i < errors->count && i < COMMUNITIES_MAX_FIELD_ERRORS; i++)
-        vb_rpc_field_error(call, errors->items[i].field, "%s", errors->items[i].message);
-    return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE, "%s is not valid (%d field error%s)", what,
-                       errors->count, errors->count == 1 ? "" : "s");
-}
-
-static vb_status_t
-s_check_id(vb_rpc_call_t *call, const char *field, const char *id)
-{
-    if (id && vb_uuid_valid(id))
-        return VB_STATUS_OK;
-    vb_rpc_field_error(call, field, "is not a UUID");
-    return vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "%s is not a UUID", field);
-}
-
-static vb_status_t
-s_check_reason(vb_rpc_call_t *call, const char *reason)
-{
-    if (communities_text_ok(reason, COMMUNITIES_REASON_MAX, false))
-        return VB_STATUS_OK;
-    vb_rpc_field_error(call, "reason", "must be text of at most %d characters",
-                       COMMUNITIES_REASON_MAX);
-    return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE, "reason is not valid");
-}
-
-static vb_status_t
-s_store_failed(communities_t *self, vb_rpc_call_t *call, vb_status_t status, const char *what)
-{
-    switch (status) {
-    case VB_STATUS_UNAVAILABLE:
-        return vb_rpc_fail(call, status, "database unavailable while %s; retry", what);
-    case VB_STATUS_BAD_REQUEST:
-        return vb_rpc_fail(call, status, "invalid value while %s", what);
-    case VB_STATUS_NOT_FOUND:
-        return vb_rpc_fail(call, status, "not found while %s", what);
-    case VB_STATUS_CONFLICT:
-    case VB_STATUS_UNPROCESSABLE:
-    case VB_STATUS_DEADLINE_EXCEEDED:
-        return vb_rpc_fail(call, status, "refused by the database while %s", what);
-    default:
-        vb_log_error("store failed while %s: %s (%s)", what, vb_db_error(self->db),
-                     vb_db_sqlstate(self->db));
-        return vb_rpc_fail(call, VB_STATUS_INTERNAL, "internal error while %s", what);
-    }
-}
-
-static int
-s_limit(vb_rpc_call_t *call, int32_t limit, int *out)
-{
-    if (limit == 0) {
-        *out = S_DEFAULT_LIMIT;
-        return 0;
-    }
-    if (limit < 1 || limit > S_MAX_LIMIT) {
-        vb_rpc_field_error(call, "limit", "must be between 1 and %d", S_MAX_LIMIT);
-        vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "limit must be between 1 and %d", S_MAX_LIMIT);
-        return -1;
-    }
-    *out = limit;
-    return 0;
-}
-
-/* Decodes an optional cursor into *after (arena); -1 with BAD_REQUEST set when invalid. */
-static int
-s_cursor(vb_rpc_call_t *call, const char *cursor, const char **after)
-{
-    *after = NULL;
-    if (!cursor || !cursor[0])
-        return 0;
-    char id[VB_UUID_STRING_SIZE];
-    if (communities_cursor_decode(cursor, id) != 0) {
-        vb_rpc_field_error(call, "cursor", "is not a cursor of this list");
-        vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "invalid cursor");
-        return -1;
-    }
-    *after = vb_arena_strdup(call->arena, id);
-    return 0;
-}
-
-/* The next_cursor of a page fetched with limit + 1 rows (empty when it was the last page);
- * trims *count to limit. last_key is the key of the limit-th row. */
-static char *
-s_next_cursor(vb_rpc_call_t *call, size_t *count, int limit, const char *last_key)
-{
-    if (*count <= (size_t)limit)
-        return (char *)"";
-    *count = (size_t)limit;
-    char cursor[COMMUNITIES_CURSOR_SIZE];
-    VB_ASSERT(communities_cursor_encode(last_key, cursor) == 0);
-    return vb_arena_strdup(call->arena, cursor);
-}
-
-static char *
-s_now(vb_rpc_call_t *call)
-{
-    char text[VB_RFC3339_SIZE];
-    vb_clock_format_rfc3339(vb_clock_now_us(), text);
-    return vb_arena_strdup(call->arena, text);
+    vb_status_t status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL);
+    if (status == VB_STATUS_OK && !vb_handler_is_staff(call) &&
+        !vb_uuid_valid(vb_handler_caller_person(call)))
+        return vb_rpc_fail(call, VB_STATUS_FORBIDDEN, "the member token names no person");
+    return status;
 }
 
 /* ---- events (docs/events.md) ---- */
-
-/* Appends an event in the call's transaction. A failure fails the call, whose savepoint is then
- * rolled back: the change and its event commit together or not at all. */
-static vb_status_t
-s_emit(communities_t *self, vb_rpc_call_t *call, const char *type, const char *subject,
-       const ProtobufCMessage *data)
-{
-    vb_status_t status = vb_outbox_append(self->outbox, type, subject, data);
-    if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "writing the event");
-    return VB_STATUS_OK;
-}
 
 static vb_status_t
 s_emit_community(communities_t *self, vb_rpc_call_t *call, const char *type,
@@ -206,7 +54,7 @@ s_emit_community(communities_t *self, vb_rpc_call_t *call, const char *type,
     Verbund__Communities__V1__CommunityEvent event =
         VERBUND__COMMUNITIES__V1__COMMUNITY_EVENT__INIT;
     event.community = community;
-    return s_emit(self, call, type, community->id, &event.base);
+    return vb_handler_emit(call, self->outbox, self->db, type, community->id, &event.base);
 }
 
 /* Member events have the community as subject: a member row has no id of its own. */
@@ -216,7 +64,7 @@ s_emit_member(communities_t *self, vb_rpc_call_t *call, const char *type,
 {
     Verbund__Communities__V1__MemberEvent event = VERBUND__COMMUNITIES__V1__MEMBER_EVENT__INIT;
     event.member = member;
-    return s_emit(self, call, type, member->community_id, &event.base);
+    return vb_handler_emit(call, self->outbox, self->db, type, member->community_id, &event.base);
 }
 
 static vb_status_t
@@ -225,7 +73,7 @@ s_emit_result(communities_t *self, vb_rpc_call_t *call, const char *type,
 {
     Verbund__Communities__V1__ResultEvent event = VERBUND__COMMUNITIES__V1__RESULT_EVENT__INIT;
     event.result = result;
-    return s_emit(self, call, type, result->id, &event.base);
+    return vb_handler_emit(call, self->outbox, self->db, type, result->id, &event.base);
 }
 
 /* ---- a community as the caller sees it ---- */
@@ -264,16 +112,16 @@ s_load(communities_t *self, vb_rpc_call_t *call, const char *id, bool for_update
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, status, "community %s not found", id);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the community");
-    const char *person = s_caller_person(call);
-    access->staff = s_is_staff(s_role(call));
+        return vb_handler_store_failed(call, self->db, status, "reading the community");
+    const char *person = vb_handler_caller_person(call);
+    access->staff = vb_handler_is_staff(call);
     if (vb_uuid_valid(person)) {
         status =
             communities_store_member_get(self->db, call->arena, id, person, &access->membership);
         if (status == VB_STATUS_NOT_FOUND)
             access->membership = NULL;
         else if (status != VB_STATUS_OK)
-            return s_store_failed(self, call, status, "reading the membership");
+            return vb_handler_store_failed(call, self->db, status, "reading the membership");
     }
     const communities_member_t *m = access->membership;
     bool active = m && m->status == COMMUNITIES_MEMBER_ACTIVE;
@@ -298,13 +146,14 @@ communities_handle_community_propose(void *context, vb_rpc_call_t *call)
         return status;
     communities_errors_t errors = {.count = 0};
     communities_validate_community(request->community, self->taxonomy, "community", &errors);
-    if ((status = s_check(call, &errors, "community")) != VB_STATUS_OK)
+    if ((status = vb_handler_check_errors(call, &errors, VB_STATUS_UNPROCESSABLE, "community")) !=
+        VB_STATUS_OK)
         return status;
     communities_community_t *community = vb_arena_alloc(call->arena, sizeof *community);
     *community = *request->community;
-    if (s_role(call) == COMMUNITIES_CALLER_MEMBER) {
+    if (vb_handler_role(call) == COMMUNITIES_CALLER_MEMBER) {
         /* a member proposes for itself; only the office may name somebody else */
-        const char *me = s_caller_person(call);
+        const char *me = vb_handler_caller_person(call);
         if (community->proposed_by[0] && strcmp(community->proposed_by, me) != 0)
             return vb_rpc_fail(call, VB_STATUS_FORBIDDEN,
                                "a member may propose a community only for itself");
@@ -317,16 +166,16 @@ communities_handle_community_propose(void *context, vb_rpc_call_t *call)
         community->visibility = COMMUNITIES_VISIBILITY_NODE;
     if (community->join_policy == COMMUNITIES_JOIN_UNSPECIFIED)
         community->join_policy = COMMUNITIES_JOIN_OPEN;
-    communities_lifecycle_start(community, s_now(call));
+    communities_lifecycle_start(community, vb_handler_now(call, NULL));
     communities_community_t *created = NULL;
     status = communities_store_community_insert(self->db, call->arena, community, &created);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "proposing the community");
+        return vb_handler_store_failed(call, self->db, status, "proposing the community");
     if ((status = s_emit_community(self, call, S_EVENT_TYPE("community.proposed"), created)) !=
         VB_STATUS_OK)
         return status;
     Verbund__Communities__V1__CommunityReply *reply =
-        s_reply(call, &verbund__communities__v1__community_reply__descriptor);
+        vb_handler_reply(call, &verbund__communities__v1__community_reply__descriptor);
     reply->community = created;
     return VB_STATUS_CREATED;
 }
@@ -337,13 +186,14 @@ communities_handle_community_get(void *context, vb_rpc_call_t *call)
     communities_t *self = context;
     const Verbund__Communities__V1__CommunityGetRequest *request = (const void *)call->request;
     vb_status_t status = s_authenticated(call);
-    if (status != VB_STATUS_OK || (status = s_check_id(call, "id", request->id)) != VB_STATUS_OK)
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_check_id(call, "id", request->id)) != VB_STATUS_OK)
         return status;
     s_access_t access;
     if ((status = s_load(self, call, request->id, false, &access)) != VB_STATUS_OK)
         return status;
     Verbund__Communities__V1__CommunityReply *reply =
-        s_reply(call, &verbund__communities__v1__community_reply__descriptor);
+        vb_handler_reply(call, &verbund__communities__v1__community_reply__descriptor);
     reply->community = access.community;
     return VB_STATUS_OK;
 }
@@ -374,23 +224,19 @@ communities_handle_community_list(void *context, vb_rpc_call_t *call)
         .kind = request->kind,
         .status = request->status,
         .topic = request->topic,
-        .see_all = s_is_staff(s_role(call)),
-        .viewer_person_id = s_caller_person(call),
+        .see_all = vb_handler_is_staff(call),
+        .viewer_person_id = vb_handler_caller_person(call),
     };
-    if (s_limit(call, request->limit, &filter.limit) != 0 ||
-        s_cursor(call, request->cursor, &filter.after_id) != 0)
+    if (vb_handler_limit(call, request->limit, &filter.limit) != 0 ||
+        vb_handler_cursor(call, request->cursor, &filter.after_id) != 0)
         return call->status;
     communities_community_t **items = NULL;
     size_t count = 0;
     status = communities_store_community_list(self->db, call->arena, &filter, &items, &count);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "listing communities");
-    Verbund__Communities__V1__CommunityListReply *reply =
-        s_reply(call, &verbund__communities__v1__community_list_reply__descriptor);
-    const char *last = count > (size_t)filter.limit ? items[filter.limit - 1]->id : NULL;
-    reply->next_cursor = s_next_cursor(call, &count, filter.limit, last);
-    reply->items = items;
-    reply->n_items = count;
+        return vb_handler_store_failed(call, self->db, status, "listing communities");
+    vb_handler_list_reply(call, &verbund__communities__v1__community_list_reply__descriptor, items,
+                          count, filter.limit, "id");
     return VB_STATUS_OK;
 }
 
@@ -401,8 +247,9 @@ communities_handle_community_transition(void *context, vb_rpc_call_t *call)
     const Verbund__Communities__V1__CommunityTransitionRequest *request =
         (const void *)call->request;
     vb_status_t status = s_authenticated(call);
-    if (status != VB_STATUS_OK || (status = s_check_id(call, "id", request->id)) != VB_STATUS_OK ||
-        (status = s_check_reason(call, request->reason)) != VB_STATUS_OK)
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_check_id(call, "id", request->id)) != VB_STATUS_OK ||
+        (status = vb_handler_check_reason(call, request->reason)) != VB_STATUS_OK)
         return status;
     s_access_t access;
     if ((status = s_load(self, call, request->id, true, &access)) != VB_STATUS_OK)
@@ -411,15 +258,15 @@ communities_handle_community_transition(void *context, vb_rpc_call_t *call)
     if (request->expected_version != 0 && request->expected_version != community->version)
         return vb_rpc_fail(call, VB_STATUS_CONFLICT, "version %lld is stale; current is %lld",
                            (long long)request->expected_version, (long long)community->version);
-    unsigned who = (s_is_office(s_role(call)) ? COMMUNITIES_WHO_STAFF : 0u) |
+    unsigned who = (s_is_office(call) ? COMMUNITIES_WHO_STAFF : 0u) |
                    (access.host ? COMMUNITIES_WHO_HOST : 0u);
     int64_t version = community->version;
     const communities_transition_t *row = NULL;
     bool reason_missing = false;
     char err[256];
-    status = communities_lifecycle_apply(community, request->action, who,
-                                         vb_arena_strdup(call->arena, request->reason), s_now(call),
-                                         &row, &reason_missing, err, sizeof err);
+    status = communities_lifecycle_apply(
+        community, request->action, who, vb_arena_strdup(call->arena, request->reason),
+        vb_handler_now(call, NULL), &row, &reason_missing, err, sizeof err);
     if (status != VB_STATUS_OK) {
         if (status == VB_STATUS_BAD_REQUEST)
             vb_rpc_field_error(call, "action", "is not a community action");
@@ -433,7 +280,7 @@ communities_handle_community_transition(void *context, vb_rpc_call_t *call)
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, VB_STATUS_CONFLICT, "the community changed meanwhile");
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "saving the community");
+        return vb_handler_store_failed(call, self->db, status, "saving the community");
     communities_member_t *host = NULL;
     if (request->action == COMMUNITIES_ACTION_APPROVE && saved->proposed_by[0]) {
         /* the proposer becomes the first host; a proposed community has no members yet */
@@ -445,7 +292,7 @@ communities_handle_community_transition(void *context, vb_rpc_call_t *call)
         member->status = COMMUNITIES_MEMBER_ACTIVE;
         status = communities_store_member_insert(self->db, call->arena, member, &host);
         if (status != VB_STATUS_OK)
-            return s_store_failed(self, call, status, "adding the host");
+            return vb_handler_store_failed(call, self->db, status, "adding the host");
         saved->member_count += 1; /* read before the insert */
     }
     if ((status = s_emit_community(self, call, row->event, saved)) != VB_STATUS_OK)
@@ -454,7 +301,7 @@ communities_handle_community_transition(void *context, vb_rpc_call_t *call)
         (status = s_emit_member(self, call, S_EVENT_TYPE("member.joined"), host)) != VB_STATUS_OK)
         return status;
     Verbund__Communities__V1__CommunityReply *reply =
-        s_reply(call, &verbund__communities__v1__community_reply__descriptor);
+        vb_handler_reply(call, &verbund__communities__v1__community_reply__descriptor);
     reply->community = saved;
     return VB_STATUS_OK;
 }
@@ -465,12 +312,12 @@ communities_handle_community_transition(void *context, vb_rpc_call_t *call)
 static vb_status_t
 s_target_person(vb_rpc_call_t *call, const char *person_id, const char **out)
 {
-    *out = person_id && person_id[0] ? person_id : s_caller_person(call);
+    *out = person_id && person_id[0] ? person_id : vb_handler_caller_person(call);
     if (!(*out)[0]) {
         vb_rpc_field_error(call, "person_id", "is required when the caller is not a member");
         return vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "person_id is required");
     }
-    return s_check_id(call, "person_id", *out);
+    return vb_handler_check_id(call, "person_id", *out);
 }
 
 /* The member row of person in the loaded community; NOT_FOUND (reply set) when there is none. */
@@ -484,7 +331,7 @@ s_member(communities_t *self, vb_rpc_call_t *call, const char *community_id, con
         return vb_rpc_fail(call, status, "person %s is not a member of community %s", person,
                            community_id);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the member");
+        return vb_handler_store_failed(call, self->db, status, "reading the member");
     return VB_STATUS_OK;
 }
 
@@ -496,7 +343,8 @@ communities_handle_member_join(void *context, vb_rpc_call_t *call)
     const char *person = NULL;
     vb_status_t status = s_authenticated(call);
     if (status != VB_STATUS_OK ||
-        (status = s_check_id(call, "community_id", request->community_id)) != VB_STATUS_OK ||
+        (status = vb_handler_check_id(call, "community_id", request->community_id)) !=
+            VB_STATUS_OK ||
         (status = s_target_person(call, request->person_id, &person)) != VB_STATUS_OK)
         return status;
     communities_member_role_t role =
@@ -508,7 +356,7 @@ communities_handle_member_join(void *context, vb_rpc_call_t *call)
     s_access_t access;
     if ((status = s_load(self, call, request->community_id, true, &access)) != VB_STATUS_OK)
         return status;
-    bool for_self = strcmp(person, s_caller_person(call)) == 0;
+    bool for_self = strcmp(person, vb_handler_caller_person(call)) == 0;
     bool adds_others = access.staff || access.host;
     if (!for_self && !adds_others)
         return vb_rpc_fail(call, VB_STATUS_FORBIDDEN,
@@ -524,11 +372,11 @@ communities_handle_member_join(void *context, vb_rpc_call_t *call)
             call, VB_STATUS_CONFLICT, "person %s is already %s of this community", person,
             existing->status == COMMUNITIES_MEMBER_PENDING ? "waiting to join" : "a member");
     if (status != VB_STATUS_NOT_FOUND)
-        return s_store_failed(self, call, status, "reading the member");
+        return vb_handler_store_failed(call, self->db, status, "reading the member");
     int64_t active = 0;
     if ((status = communities_store_member_count_active(self->db, request->community_id,
                                                         &active)) != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "counting members");
+        return vb_handler_store_failed(call, self->db, status, "counting members");
     communities_join_input_t input = {
         .community_status = access.community->status,
         .policy = access.community->join_policy,
@@ -551,14 +399,14 @@ communities_handle_member_join(void *context, vb_rpc_call_t *call)
     if (status == VB_STATUS_CONFLICT)
         return vb_rpc_fail(call, status, "person %s is already a member of this community", person);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "adding the member");
+        return vb_handler_store_failed(call, self->db, status, "adding the member");
     const char *type = member_status == COMMUNITIES_MEMBER_ACTIVE
                            ? S_EVENT_TYPE("member.joined")
                            : S_EVENT_TYPE("member.requested");
     if ((status = s_emit_member(self, call, type, created)) != VB_STATUS_OK)
         return status;
     Verbund__Communities__V1__MemberReply *reply =
-        s_reply(call, &verbund__communities__v1__member_reply__descriptor);
+        vb_handler_reply(call, &verbund__communities__v1__member_reply__descriptor);
     reply->member = created;
     return VB_STATUS_CREATED;
 }
@@ -570,7 +418,7 @@ communities_handle_member_list(void *context, vb_rpc_call_t *call)
     const Verbund__Communities__V1__MemberListRequest *request = (const void *)call->request;
     vb_status_t status = s_authenticated(call);
     if (status != VB_STATUS_OK ||
-        (status = s_check_id(call, "community_id", request->community_id)) != VB_STATUS_OK)
+        (status = vb_handler_check_id(call, "community_id", request->community_id)) != VB_STATUS_OK)
         return status;
     communities_member_status_t wanted;
     if (request->status[0] && communities_member_status_parse(request->status, &wanted) != 0) {
@@ -579,7 +427,8 @@ communities_handle_member_list(void *context, vb_rpc_call_t *call)
     }
     int limit = 0;
     const char *after = NULL;
-    if (s_limit(call, request->limit, &limit) != 0 || s_cursor(call, request->cursor, &after) != 0)
+    if (vb_handler_limit(call, request->limit, &limit) != 0 ||
+        vb_handler_cursor(call, request->cursor, &after) != 0)
         return call->status;
     s_access_t access;
     if ((status = s_load(self, call, request->community_id, false, &access)) != VB_STATUS_OK)
@@ -597,13 +446,9 @@ communities_handle_member_list(void *context, vb_rpc_call_t *call)
     status = communities_store_member_list(self->db, call->arena, request->community_id, filter,
                                            after, limit, &items, &count);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "listing members");
-    Verbund__Communities__V1__MemberListReply *reply =
-        s_reply(call, &verbund__communities__v1__member_list_reply__descriptor);
-    const char *last = count > (size_t)limit ? items[limit - 1]->person_id : NULL;
-    reply->next_cursor = s_next_cursor(call, &count, limit, last);
-    reply->items = items;
-    reply->n_items = count;
+        return vb_handler_store_failed(call, self->db, status, "listing members");
+    vb_handler_list_reply(call, &verbund__communities__v1__member_list_reply__descriptor, items,
+                          count, limit, "person_id");
     return VB_STATUS_OK;
 }
 
@@ -614,8 +459,9 @@ communities_handle_member_approve(void *context, vb_rpc_call_t *call)
     const Verbund__Communities__V1__MemberApproveRequest *request = (const void *)call->request;
     vb_status_t status = s_authenticated(call);
     if (status != VB_STATUS_OK ||
-        (status = s_check_id(call, "community_id", request->community_id)) != VB_STATUS_OK ||
-        (status = s_check_id(call, "person_id", request->person_id)) != VB_STATUS_OK)
+        (status = vb_handler_check_id(call, "community_id", request->community_id)) !=
+            VB_STATUS_OK ||
+        (status = vb_handler_check_id(call, "person_id", request->person_id)) != VB_STATUS_OK)
         return status;
     s_access_t access;
     if ((status = s_load(self, call, request->community_id, true, &access)) != VB_STATUS_OK)
@@ -637,7 +483,7 @@ communities_handle_member_approve(void *context, vb_rpc_call_t *call)
     int64_t active = 0;
     if ((status = communities_store_member_count_active(self->db, request->community_id,
                                                         &active)) != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "counting members");
+        return vb_handler_store_failed(call, self->db, status, "counting members");
     if (!communities_capacity_allows(access.community->capacity, active))
         return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE, "the community is full (capacity %d)",
                            (int)access.community->capacity);
@@ -648,11 +494,11 @@ communities_handle_member_approve(void *context, vb_rpc_call_t *call)
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, VB_STATUS_CONFLICT, "the member changed meanwhile");
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "approving the member");
+        return vb_handler_store_failed(call, self->db, status, "approving the member");
     if ((status = s_emit_member(self, call, S_EVENT_TYPE("member.joined"), saved)) != VB_STATUS_OK)
         return status;
     Verbund__Communities__V1__MemberReply *reply =
-        s_reply(call, &verbund__communities__v1__member_reply__descriptor);
+        vb_handler_reply(call, &verbund__communities__v1__member_reply__descriptor);
     reply->member = saved;
     return VB_STATUS_OK;
 }
@@ -664,14 +510,15 @@ communities_handle_member_leave(void *context, vb_rpc_call_t *call)
     const Verbund__Communities__V1__MemberLeaveRequest *request = (const void *)call->request;
     vb_status_t status = s_authenticated(call);
     if (status != VB_STATUS_OK ||
-        (status = s_check_id(call, "community_id", request->community_id)) != VB_STATUS_OK ||
-        (status = s_check_id(call, "person_id", request->person_id)) != VB_STATUS_OK ||
-        (status = s_check_reason(call, request->reason)) != VB_STATUS_OK)
+        (status = vb_handler_check_id(call, "community_id", request->community_id)) !=
+            VB_STATUS_OK ||
+        (status = vb_handler_check_id(call, "person_id", request->person_id)) != VB_STATUS_OK ||
+        (status = vb_handler_check_reason(call, request->reason)) != VB_STATUS_OK)
         return status;
     s_access_t access;
     if ((status = s_load(self, call, request->community_id, true, &access)) != VB_STATUS_OK)
         return status;
-    bool for_self = strcmp(request->person_id, s_caller_person(call)) == 0;
+    bool for_self = strcmp(request->person_id, vb_handler_caller_person(call)) == 0;
     if (!for_self && !access.staff && !access.host)
         return vb_rpc_fail(call, VB_STATUS_FORBIDDEN,
                            "a member may leave only itself; hosts and staff remove others");
@@ -682,11 +529,11 @@ communities_handle_member_leave(void *context, vb_rpc_call_t *call)
         return vb_rpc_fail(call, status, "person %s is not a member of community %s",
                            request->person_id, request->community_id);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "removing the member");
+        return vb_handler_store_failed(call, self->db, status, "removing the member");
     if ((status = s_emit_member(self, call, S_EVENT_TYPE("member.left"), removed)) != VB_STATUS_OK)
         return status;
     Verbund__Communities__V1__MemberReply *reply =
-        s_reply(call, &verbund__communities__v1__member_reply__descriptor);
+        vb_handler_reply(call, &verbund__communities__v1__member_reply__descriptor);
     reply->member = removed;
     return VB_STATUS_OK;
 }
@@ -698,8 +545,9 @@ communities_handle_member_role_set(void *context, vb_rpc_call_t *call)
     const Verbund__Communities__V1__MemberRoleSetRequest *request = (const void *)call->request;
     vb_status_t status = s_authenticated(call);
     if (status != VB_STATUS_OK ||
-        (status = s_check_id(call, "community_id", request->community_id)) != VB_STATUS_OK ||
-        (status = s_check_id(call, "person_id", request->person_id)) != VB_STATUS_OK)
+        (status = vb_handler_check_id(call, "community_id", request->community_id)) !=
+            VB_STATUS_OK ||
+        (status = vb_handler_check_id(call, "person_id", request->person_id)) != VB_STATUS_OK)
         return status;
     if (!communities_member_role_name(request->role)) {
         vb_rpc_field_error(call, "role", "must be host, moderator, member or advisor");
@@ -718,7 +566,7 @@ communities_handle_member_role_set(void *context, vb_rpc_call_t *call)
         return vb_rpc_fail(call, VB_STATUS_CONFLICT, "version %lld is stale; current is %lld",
                            (long long)request->expected_version, (long long)member->version);
     Verbund__Communities__V1__MemberReply *reply =
-        s_reply(call, &verbund__communities__v1__member_reply__descriptor);
+        vb_handler_reply(call, &verbund__communities__v1__member_reply__descriptor);
     if (member->role == request->role) { /* nothing changes: no new version, no event */
         reply->member = member;
         return VB_STATUS_OK;
@@ -730,7 +578,7 @@ communities_handle_member_role_set(void *context, vb_rpc_call_t *call)
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, VB_STATUS_CONFLICT, "the member changed meanwhile");
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "changing the role");
+        return vb_handler_store_failed(call, self->db, status, "changing the role");
     if ((status = s_emit_member(self, call, S_EVENT_TYPE("member.role_changed"), saved)) !=
         VB_STATUS_OK)
         return status;
@@ -747,11 +595,12 @@ communities_handle_result_publish(void *context, vb_rpc_call_t *call)
     const Verbund__Communities__V1__ResultPublishRequest *request = (const void *)call->request;
     vb_status_t status = s_authenticated(call);
     if (status != VB_STATUS_OK ||
-        (status = s_check_id(call, "community_id", request->community_id)) != VB_STATUS_OK)
+        (status = vb_handler_check_id(call, "community_id", request->community_id)) != VB_STATUS_OK)
         return status;
     communities_errors_t errors = {.count = 0};
     communities_validate_result(request->result, "result", &errors);
-    if ((status = s_check(call, &errors, "result")) != VB_STATUS_OK)
+    if ((status = vb_handler_check_errors(call, &errors, VB_STATUS_UNPROCESSABLE, "result")) !=
+        VB_STATUS_OK)
         return status;
     s_access_t access;
     if ((status = s_load(self, call, request->community_id, false, &access)) != VB_STATUS_OK)
@@ -772,7 +621,7 @@ communities_handle_result_publish(void *context, vb_rpc_call_t *call)
     /* by default a result is as visible as its community */
     if (result->visibility == COMMUNITIES_VISIBILITY_UNSPECIFIED)
         result->visibility = access.community->visibility;
-    const char *me = s_caller_person(call);
+    const char *me = vb_handler_caller_person(call);
     if (result->n_author_ids == 0 && me[0]) {
         result->author_ids = vb_arena_alloc(call->arena, sizeof(char *));
         result->author_ids[0] = (char *)me;
@@ -783,12 +632,12 @@ communities_handle_result_publish(void *context, vb_rpc_call_t *call)
     communities_result_t *created = NULL;
     status = communities_store_result_insert(self->db, call->arena, result, &created);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "publishing the result");
+        return vb_handler_store_failed(call, self->db, status, "publishing the result");
     if ((status = s_emit_result(self, call, S_EVENT_TYPE("result.published"), created)) !=
         VB_STATUS_OK)
         return status;
     Verbund__Communities__V1__ResultReply *reply =
-        s_reply(call, &verbund__communities__v1__result_reply__descriptor);
+        vb_handler_reply(call, &verbund__communities__v1__result_reply__descriptor);
     reply->result = created;
     return VB_STATUS_CREATED;
 }
@@ -800,11 +649,12 @@ communities_handle_result_list(void *context, vb_rpc_call_t *call)
     const Verbund__Communities__V1__ResultListRequest *request = (const void *)call->request;
     vb_status_t status = s_authenticated(call);
     if (status != VB_STATUS_OK ||
-        (status = s_check_id(call, "community_id", request->community_id)) != VB_STATUS_OK)
+        (status = vb_handler_check_id(call, "community_id", request->community_id)) != VB_STATUS_OK)
         return status;
     int limit = 0;
     const char *after = NULL;
-    if (s_limit(call, request->limit, &limit) != 0 || s_cursor(call, request->cursor, &after) != 0)
+    if (vb_handler_limit(call, request->limit, &limit) != 0 ||
+        vb_handler_cursor(call, request->cursor, &after) != 0)
         return call->status;
     s_access_t access;
     if ((status = s_load(self, call, request->community_id, false, &access)) != VB_STATUS_OK)
@@ -815,13 +665,9 @@ communities_handle_result_list(void *context, vb_rpc_call_t *call)
         communities_store_result_list(self->db, call->arena, request->community_id,
                                       access.staff || access.member, after, limit, &items, &count);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "listing results");
-    Verbund__Communities__V1__ResultListReply *reply =
-        s_reply(call, &verbund__communities__v1__result_list_reply__descriptor);
-    const char *last = count > (size_t)limit ? items[limit - 1]->id : NULL;
-    reply->next_cursor = s_next_cursor(call, &count, limit, last);
-    reply->items = items;
-    reply->n_items = count;
+        return vb_handler_store_failed(call, self->db, status, "listing results");
+    vb_handler_list_reply(call, &verbund__communities__v1__result_list_reply__descriptor, items,
+                          count, limit, "id");
     return VB_STATUS_OK;
 }
 
@@ -832,7 +678,7 @@ communities_handle_health(void *context, vb_rpc_call_t *call)
 {
     communities_t *self = context;
     Verbund__Communities__V1__HealthReply *reply =
-        s_reply(call, &verbund__communities__v1__health_reply__descriptor);
+        vb_handler_reply(call, &verbund__communities__v1__health_reply__descriptor);
     /* a health check inside the batch transaction must not disturb it */
     reply->database_ok = vb_db_in_transaction(self->db) || vb_db_ping(self->db) == 0;
     return VB_STATUS_OK;

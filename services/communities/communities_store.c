@@ -4,14 +4,10 @@
  * parameter. Does not: decide anything; handlers and the domain modules do. */
 #include "communities_store.h"
 
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include <jansson.h>
 
 #include "vb/assert.h"
+#include "vb/db_query.h"
 #include "communities_validate.h"
 
 /* The SQL is laid out by hand: clang-format would split it mid-clause. */
@@ -115,52 +111,6 @@ communities_store_statements(size_t *count)
 
 /* ---- helpers: parameters ---- */
 
-static const char *
-s_null_if_empty(const char *s)
-{
-    return s && s[0] ? s : NULL;
-}
-
-static const char *
-s_int(vb_arena_t *arena, int64_t value)
-{
-    return vb_arena_printf(arena, "%" PRId64, value);
-}
-
-static const char *
-s_bool(bool value)
-{
-    return value ? "true" : "false";
-}
-
-/* Copies a jansson dump into the arena and frees it. */
-static const char *
-s_dump(vb_arena_t *arena, json_t *json)
-{
-    char *text = json_dumps(json, JSON_COMPACT);
-    json_decref(json);
-    VB_ASSERT(text); /* out of memory */
-    char *copy = vb_arena_strdup(arena, text);
-    free(text);
-    return copy;
-}
-
-/* A JSON array of strings in the arena, or NULL when a string is not valid UTF-8. */
-static const char *
-s_strings_json(vb_arena_t *arena, char **items, size_t count)
-{
-    json_t *array = json_array();
-    VB_ASSERT(array);
-    for (size_t i = 0; i < count; i++) {
-        json_t *item = json_string(items[i]);
-        if (!item || json_array_append_new(array, item) != 0) {
-            json_decref(array);
-            return NULL;
-        }
-    }
-    return s_dump(arena, array);
-}
-
 /* [{"url", "label", "kind"}] in the arena, or NULL on invalid text. */
 static const char *
 s_links_json(vb_arena_t *arena, communities_link_t **links, size_t count)
@@ -180,34 +130,10 @@ s_links_json(vb_arena_t *arena, communities_link_t **links, size_t count)
         json_array_append_new(array, json_pack("{s:o, s:o, s:s}", "url", url, "label", label,
                                                "kind", kind ? kind : "other"));
     }
-    return s_dump(arena, array);
+    return vb_db_param_json(arena, array);
 }
 
 /* ---- helpers: rows ---- */
-
-static char *
-s_text(vb_arena_t *arena, const vb_db_row_t *row, int column)
-{
-    return vb_arena_strdup(arena, vb_db_row_text(row, column));
-}
-
-static void
-s_parse_strings(vb_arena_t *arena, const char *text, char ***items, size_t *count)
-{
-    *items = NULL;
-    *count = 0;
-    json_t *array = json_loads(text, 0, NULL);
-    if (json_is_array(array) && json_array_size(array) > 0) {
-        *count = json_array_size(array);
-        *items = vb_arena_alloc(arena, *count * sizeof(char *));
-        for (size_t i = 0; i < *count; i++) {
-            json_t *item = json_array_get(array, i);
-            (*items)[i] =
-                vb_arena_strdup(arena, json_is_string(item) ? json_string_value(item) : "");
-        }
-    }
-    json_decref(array);
-}
 
 static void
 s_parse_links(vb_arena_t *arena, const char *text, communities_link_t ***items, size_t *count)
@@ -239,25 +165,25 @@ s_community_from_row(vb_arena_t *arena, const vb_db_row_t *row)
 {
     communities_community_t *c =
         vb_arena_message(arena, &verbund__communities__v1__community__descriptor);
-    c->id = s_text(arena, row, 0);
-    c->name = s_text(arena, row, 1);
-    c->purpose = s_text(arena, row, 2);
+    c->id = vb_db_row_strdup(arena, row, 0);
+    c->name = vb_db_row_strdup(arena, row, 1);
+    c->purpose = vb_db_row_strdup(arena, row, 2);
     /* the table's CHECK constraints allow only known names */
     (void)communities_kind_parse(vb_db_row_text(row, 3), &c->kind);
-    s_parse_strings(arena, vb_db_row_text(row, 4), &c->topics, &c->n_topics);
-    s_parse_strings(arena, vb_db_row_text(row, 5), &c->tags, &c->n_tags);
-    c->region = s_text(arena, row, 6);
+    vb_db_json_strings_parse(arena, vb_db_row_text(row, 4), &c->topics, &c->n_topics);
+    vb_db_json_strings_parse(arena, vb_db_row_text(row, 5), &c->tags, &c->n_tags);
+    c->region = vb_db_row_strdup(arena, row, 6);
     (void)communities_visibility_parse(vb_db_row_text(row, 7), &c->visibility);
     (void)communities_join_policy_parse(vb_db_row_text(row, 8), &c->join_policy);
     c->capacity = (int32_t)vb_db_row_int64(row, 9);
     (void)communities_status_parse(vb_db_row_text(row, 10), &c->status);
-    c->proposed_by = s_text(arena, row, 11);
-    c->status_reason = s_text(arena, row, 12);
+    c->proposed_by = vb_db_row_strdup(arena, row, 11);
+    c->status_reason = vb_db_row_strdup(arena, row, 12);
     c->member_count = (int32_t)vb_db_row_int64(row, 13);
     c->version = vb_db_row_int64(row, 14);
-    c->created_at = s_text(arena, row, 15);
-    c->updated_at = s_text(arena, row, 16);
-    c->status_changed_at = s_text(arena, row, 17);
+    c->created_at = vb_db_row_strdup(arena, row, 15);
+    c->updated_at = vb_db_row_strdup(arena, row, 16);
+    c->status_changed_at = vb_db_row_strdup(arena, row, 17);
     return c;
 }
 
@@ -266,13 +192,13 @@ s_member_from_row(vb_arena_t *arena, const vb_db_row_t *row)
 {
     communities_member_t *m =
         vb_arena_message(arena, &verbund__communities__v1__member__descriptor);
-    m->community_id = s_text(arena, row, 0);
-    m->person_id = s_text(arena, row, 1);
+    m->community_id = vb_db_row_strdup(arena, row, 0);
+    m->person_id = vb_db_row_strdup(arena, row, 1);
     (void)communities_member_role_parse(vb_db_row_text(row, 2), &m->role);
     (void)communities_member_status_parse(vb_db_row_text(row, 3), &m->status);
-    m->joined_at = s_text(arena, row, 4);
+    m->joined_at = vb_db_row_strdup(arena, row, 4);
     m->version = vb_db_row_int64(row, 5);
-    m->updated_at = s_text(arena, row, 6);
+    m->updated_at = vb_db_row_strdup(arena, row, 6);
     return m;
 }
 
@@ -281,70 +207,17 @@ s_result_from_row(vb_arena_t *arena, const vb_db_row_t *row)
 {
     communities_result_t *r =
         vb_arena_message(arena, &verbund__communities__v1__result__descriptor);
-    r->id = s_text(arena, row, 0);
-    r->community_id = s_text(arena, row, 1);
-    r->event_id = s_text(arena, row, 2);
-    r->title = s_text(arena, row, 3);
-    r->summary = s_text(arena, row, 4);
+    r->id = vb_db_row_strdup(arena, row, 0);
+    r->community_id = vb_db_row_strdup(arena, row, 1);
+    r->event_id = vb_db_row_strdup(arena, row, 2);
+    r->title = vb_db_row_strdup(arena, row, 3);
+    r->summary = vb_db_row_strdup(arena, row, 4);
     s_parse_links(arena, vb_db_row_text(row, 5), &r->links, &r->n_links);
-    s_parse_strings(arena, vb_db_row_text(row, 6), &r->author_ids, &r->n_author_ids);
+    vb_db_json_strings_parse(arena, vb_db_row_text(row, 6), &r->author_ids, &r->n_author_ids);
     (void)communities_visibility_parse(vb_db_row_text(row, 7), &r->visibility);
-    r->published_by = s_text(arena, row, 8);
-    r->created_at = s_text(arena, row, 9);
+    r->published_by = vb_db_row_strdup(arena, row, 8);
+    r->created_at = vb_db_row_strdup(arena, row, 9);
     return r;
-}
-
-typedef void *(*s_builder_fn)(vb_arena_t *arena, const vb_db_row_t *row);
-
-/* Collects rows into an arena array of messages. */
-typedef struct {
-    vb_arena_t *arena;
-    s_builder_fn build;
-    void **items;
-    size_t count;
-    size_t capacity;
-} s_rows_t;
-
-static int
-s_collect_row(void *arg, const vb_db_row_t *row)
-{
-    s_rows_t *rows = arg;
-    if (rows->count == rows->capacity) {
-        size_t capacity = rows->capacity ? rows->capacity * 2 : 16;
-        void **items = vb_arena_alloc(rows->arena, capacity * sizeof(void *));
-        if (rows->count)
-            memcpy(items, rows->items, rows->count * sizeof(void *));
-        rows->items = items;
-        rows->capacity = capacity;
-    }
-    rows->items[rows->count++] = rows->build(rows->arena, row);
-    return 0;
-}
-
-static vb_status_t
-s_query(vb_db_t *db, vb_arena_t *arena, const char *statement, const char *const *params,
-        int param_count, s_builder_fn build, void ***items, size_t *count)
-{
-    s_rows_t rows = {.arena = arena, .build = build};
-    vb_status_t status = vb_db_run(db, statement, params, param_count, s_collect_row, &rows, NULL);
-    *items = rows.items;
-    *count = rows.count;
-    return status;
-}
-
-static vb_status_t
-s_query_one(vb_db_t *db, vb_arena_t *arena, const char *statement, const char *const *params,
-            int param_count, s_builder_fn build, void **out)
-{
-    void **items = NULL;
-    size_t count = 0;
-    vb_status_t status = s_query(db, arena, statement, params, param_count, build, &items, &count);
-    if (status != VB_STATUS_OK)
-        return status;
-    if (count == 0)
-        return VB_STATUS_NOT_FOUND;
-    *out = items[0];
-    return VB_STATUS_OK;
 }
 
 /* ---- communities ---- */
@@ -364,19 +237,19 @@ communities_store_community_insert(vb_db_t *db, vb_arena_t *arena,
         community->name,
         community->purpose,
         kind,
-        s_strings_json(arena, community->topics, community->n_topics),
-        s_strings_json(arena, community->tags, community->n_tags),
+        vb_db_param_json_strings(arena, community->topics, community->n_topics),
+        vb_db_param_json_strings(arena, community->tags, community->n_tags),
         community->region,
         visibility,
         policy,
-        s_int(arena, community->capacity),
+        vb_db_param_int(arena, community->capacity),
         status,
-        s_null_if_empty(community->proposed_by),
+        vb_db_param_null_if_empty(community->proposed_by),
     };
     if (!params[4] || !params[5])
         return VB_STATUS_BAD_REQUEST;
-    return s_query_one(db, arena, "community_insert", params, 12, s_community_from_row,
-                       (void **)out);
+    return vb_db_query_one(db, arena, "community_insert", params, 12, s_community_from_row,
+                           (void **)out);
 }
 
 vb_status_t
@@ -384,8 +257,8 @@ communities_store_community_get(vb_db_t *db, vb_arena_t *arena, const char *id, 
                                 communities_community_t **out)
 {
     const char *params[] = {id};
-    return s_query_one(db, arena, for_update ? "community_get_for_update" : "community_get", params,
-                       1, s_community_from_row, (void **)out);
+    return vb_db_query_one(db, arena, for_update ? "community_get_for_update" : "community_get",
+                           params, 1, s_community_from_row, (void **)out);
 }
 
 vb_status_t
@@ -396,9 +269,9 @@ communities_store_community_save_status(vb_db_t *db, vb_arena_t *arena,
     const char *status = communities_status_name(community->status);
     VB_ASSERT(status);
     const char *params[] = {community->id, status, community->status_reason,
-                            community->status_changed_at, s_int(arena, expected_version)};
-    return s_query_one(db, arena, "community_save_status", params, 5, s_community_from_row,
-                       (void **)out);
+                            community->status_changed_at, vb_db_param_int(arena, expected_version)};
+    return vb_db_query_one(db, arena, "community_save_status", params, 5, s_community_from_row,
+                           (void **)out);
 }
 
 vb_status_t
@@ -407,13 +280,16 @@ communities_store_community_list(vb_db_t *db, vb_arena_t *arena,
                                  communities_community_t ***items, size_t *count)
 {
     const char *params[] = {
-        s_null_if_empty(filter->after_id), s_null_if_empty(filter->kind),
-        s_null_if_empty(filter->status),   s_null_if_empty(filter->topic),
-        s_bool(filter->see_all),           s_null_if_empty(filter->viewer_person_id),
-        s_int(arena, filter->limit + 1),
+        vb_db_param_null_if_empty(filter->after_id),
+        vb_db_param_null_if_empty(filter->kind),
+        vb_db_param_null_if_empty(filter->status),
+        vb_db_param_null_if_empty(filter->topic),
+        vb_db_param_bool(filter->see_all),
+        vb_db_param_null_if_empty(filter->viewer_person_id),
+        vb_db_param_int(arena, filter->limit + 1),
     };
-    return s_query(db, arena, "community_list", params, 7, s_community_from_row, (void ***)items,
-                   count);
+    return vb_db_query_rows(db, arena, "community_list", params, 7, s_community_from_row,
+                            (void ***)items, count);
 }
 
 /* ---- members ---- */
@@ -423,7 +299,7 @@ communities_store_member_get(vb_db_t *db, vb_arena_t *arena, const char *communi
                              const char *person_id, communities_member_t **out)
 {
     const char *params[] = {community_id, person_id};
-    return s_query_one(db, arena, "member_get", params, 2, s_member_from_row, (void **)out);
+    return vb_db_query_one(db, arena, "member_get", params, 2, s_member_from_row, (void **)out);
 }
 
 vb_status_t
@@ -434,7 +310,7 @@ communities_store_member_insert(vb_db_t *db, vb_arena_t *arena, const communitie
     const char *status = communities_member_status_name(member->status);
     VB_ASSERT(role && status);
     const char *params[] = {member->community_id, member->person_id, role, status};
-    return s_query_one(db, arena, "member_insert", params, 4, s_member_from_row, (void **)out);
+    return vb_db_query_one(db, arena, "member_insert", params, 4, s_member_from_row, (void **)out);
 }
 
 vb_status_t
@@ -445,8 +321,8 @@ communities_store_member_update(vb_db_t *db, vb_arena_t *arena, const communitie
     const char *status = communities_member_status_name(member->status);
     VB_ASSERT(role && status);
     const char *params[] = {member->community_id, member->person_id, role, status,
-                            s_int(arena, expected_version)};
-    return s_query_one(db, arena, "member_update", params, 5, s_member_from_row, (void **)out);
+                            vb_db_param_int(arena, expected_version)};
+    return vb_db_query_one(db, arena, "member_update", params, 5, s_member_from_row, (void **)out);
 }
 
 vb_status_t
@@ -454,7 +330,7 @@ communities_store_member_delete(vb_db_t *db, vb_arena_t *arena, const char *comm
                                 const char *person_id, communities_member_t **out)
 {
     const char *params[] = {community_id, person_id};
-    return s_query_one(db, arena, "member_delete", params, 2, s_member_from_row, (void **)out);
+    return vb_db_query_one(db, arena, "member_delete", params, 2, s_member_from_row, (void **)out);
 }
 
 static int
@@ -477,9 +353,11 @@ communities_store_member_list(vb_db_t *db, vb_arena_t *arena, const char *commun
                               const char *status, const char *after_person_id, int limit,
                               communities_member_t ***items, size_t *count)
 {
-    const char *params[] = {community_id, s_null_if_empty(status), s_null_if_empty(after_person_id),
-                            s_int(arena, limit + 1)};
-    return s_query(db, arena, "member_list", params, 4, s_member_from_row, (void ***)items, count);
+    const char *params[] = {community_id, vb_db_param_null_if_empty(status),
+                            vb_db_param_null_if_empty(after_person_id),
+                            vb_db_param_int(arena, limit + 1)};
+    return vb_db_query_rows(db, arena, "member_list", params, 4, s_member_from_row, (void ***)items,
+                            count);
 }
 
 /* ---- results ---- */
@@ -493,17 +371,17 @@ communities_store_result_insert(vb_db_t *db, vb_arena_t *arena, const communitie
     const char *params[] = {
         result->id,
         result->community_id,
-        s_null_if_empty(result->event_id),
+        vb_db_param_null_if_empty(result->event_id),
         result->title,
         result->summary,
         s_links_json(arena, result->links, result->n_links),
-        s_strings_json(arena, result->author_ids, result->n_author_ids),
+        vb_db_param_json_strings(arena, result->author_ids, result->n_author_ids),
         visibility,
         result->published_by,
     };
     if (!params[5] || !params[6])
         return VB_STATUS_BAD_REQUEST;
-    return s_query_one(db, arena, "result_insert", params, 9, s_result_from_row, (void **)out);
+    return vb_db_query_one(db, arena, "result_insert", params, 9, s_result_from_row, (void **)out);
 }
 
 vb_status_t
@@ -511,7 +389,8 @@ communities_store_result_list(vb_db_t *db, vb_arena_t *arena, const char *commun
                               bool include_private, const char *after_id, int limit,
                               communities_result_t ***items, size_t *count)
 {
-    const char *params[] = {community_id, s_bool(include_private), s_null_if_empty(after_id),
-                            s_int(arena, limit + 1)};
-    return s_query(db, arena, "result_list", params, 4, s_result_from_row, (void ***)items, count);
+    const char *params[] = {community_id, vb_db_param_bool(include_private),
+                            vb_db_param_null_if_empty(after_id), vb_db_param_int(arena, limit + 1)};
+    return vb_db_query_rows(db, arena, "result_list", params, 4, s_result_from_row, (void ***)items,
+                            count);
 }

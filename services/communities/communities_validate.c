@@ -1,14 +1,10 @@
-/* communities_validate.c - the input rules of communities and results, the enum name tables
- * and page cursors. Does not: allocate, or look anything up beyond the in-memory taxonomy. */
+/* communities_validate.c - the input rules of communities and results and the enum name
+ * tables. Does not: allocate, or look anything up beyond the in-memory taxonomy. */
 #include "communities_validate.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-#include <sodium.h>
-#include <uuid/uuid.h>
 
 /* ---- enum names: one table per enum, indexed by value; the stored and filtered names.
  * communities_<enum>_name and communities_<enum>_parse are defined by S_ENUM below. ---- */
@@ -108,21 +104,6 @@ communities_action_name(communities_action_t action)
 
 /* ---- errors ---- */
 
-void
-communities_errors_add(communities_errors_t *errors, const char *field, const char *fmt, ...)
-{
-    VB_ASSERT(errors && field && fmt);
-    if (errors->count < COMMUNITIES_MAX_FIELD_ERRORS) {
-        communities_field_error_t *item = &errors->items[errors->count];
-        snprintf(item->field, sizeof item->field, "%s", field);
-        va_list args;
-        va_start(args, fmt);
-        vsnprintf(item->message, sizeof item->message, fmt, args);
-        va_end(args);
-    }
-    errors->count++;
-}
-
 /* ---- single rules ---- */
 
 bool
@@ -220,12 +201,12 @@ s_text_rule(communities_errors_t *errors, const char *prefix, const char *name, 
     char field[128];
     snprintf(field, sizeof field, "%s.%s", prefix, name);
     if (required && (!value || !value[0]))
-        communities_errors_add(errors, field, "is required");
+        vb_handler_errors_add(errors, field, "is required");
     else
-        communities_errors_add(errors, field,
-                               "must be valid UTF-8 text of %s%zu characters without control "
-                               "characters",
-                               required ? "1 to " : "at most ", max);
+        vb_handler_errors_add(errors, field,
+                              "must be valid UTF-8 text of %s%zu characters without control "
+                              "characters",
+                              required ? "1 to " : "at most ", max);
 }
 
 void
@@ -234,7 +215,7 @@ communities_validate_community(const communities_community_t *community,
                                communities_errors_t *errors)
 {
     if (!community) {
-        communities_errors_add(errors, prefix, "is required");
+        vb_handler_errors_add(errors, prefix, "is required");
         return;
     }
     char field[128];
@@ -243,59 +224,59 @@ communities_validate_community(const communities_community_t *community,
     s_text_rule(errors, prefix, "region", community->region, COMMUNITIES_NAME_MAX, false);
     if (!communities_kind_name(community->kind)) {
         snprintf(field, sizeof field, "%s.kind", prefix);
-        communities_errors_add(errors, field,
-                               "must be community, think_do_team, peer_circle, training_network "
-                               "or consortium");
+        vb_handler_errors_add(errors, field,
+                              "must be community, think_do_team, peer_circle, training_network "
+                              "or consortium");
     }
     if (community->visibility != COMMUNITIES_VISIBILITY_UNSPECIFIED &&
         !communities_visibility_name(community->visibility)) {
         snprintf(field, sizeof field, "%s.visibility", prefix);
-        communities_errors_add(errors, field, "must be private, node or federated");
+        vb_handler_errors_add(errors, field, "must be private, node or federated");
     }
     if (community->join_policy != COMMUNITIES_JOIN_UNSPECIFIED &&
         !communities_join_policy_name(community->join_policy)) {
         snprintf(field, sizeof field, "%s.join_policy", prefix);
-        communities_errors_add(errors, field, "must be open or approval");
+        vb_handler_errors_add(errors, field, "must be open or approval");
     }
     if (community->capacity < 0 || community->capacity > COMMUNITIES_CAPACITY_MAX) {
         snprintf(field, sizeof field, "%s.capacity", prefix);
-        communities_errors_add(errors, field, "must be between 0 (unlimited) and %d",
-                               COMMUNITIES_CAPACITY_MAX);
+        vb_handler_errors_add(errors, field, "must be between 0 (unlimited) and %d",
+                              COMMUNITIES_CAPACITY_MAX);
     }
     if (community->n_topics > COMMUNITIES_MAX_TOPICS) {
         snprintf(field, sizeof field, "%s.topics", prefix);
-        communities_errors_add(errors, field, "must have at most %d entries",
-                               COMMUNITIES_MAX_TOPICS);
+        vb_handler_errors_add(errors, field, "must have at most %d entries",
+                              COMMUNITIES_MAX_TOPICS);
     }
     for (size_t i = 0; i < community->n_topics && i < COMMUNITIES_MAX_TOPICS; i++) {
         if (!vb_taxonomy_contains(taxonomy, community->topics[i])) {
             snprintf(field, sizeof field, "%s.topics[%zu]", prefix, i);
-            communities_errors_add(errors, field, "is not in the competence taxonomy");
+            vb_handler_errors_add(errors, field, "is not in the competence taxonomy");
             continue;
         }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(community->topics[j], community->topics[i]) == 0) {
                 snprintf(field, sizeof field, "%s.topics[%zu]", prefix, i);
-                communities_errors_add(errors, field, "is listed twice");
+                vb_handler_errors_add(errors, field, "is listed twice");
                 break;
             }
         }
     }
     if (community->n_tags > COMMUNITIES_MAX_TAGS) {
         snprintf(field, sizeof field, "%s.tags", prefix);
-        communities_errors_add(errors, field, "must have at most %d entries", COMMUNITIES_MAX_TAGS);
+        vb_handler_errors_add(errors, field, "must have at most %d entries", COMMUNITIES_MAX_TAGS);
     }
     for (size_t i = 0; i < community->n_tags && i < COMMUNITIES_MAX_TAGS; i++) {
         if (!communities_text_ok(community->tags[i], COMMUNITIES_TAG_MAX, true)) {
             snprintf(field, sizeof field, "%s.tags[%zu]", prefix, i);
-            communities_errors_add(errors, field, "must be 1 to %d characters of text",
-                                   COMMUNITIES_TAG_MAX);
+            vb_handler_errors_add(errors, field, "must be 1 to %d characters of text",
+                                  COMMUNITIES_TAG_MAX);
         }
     }
     if (community->proposed_by && community->proposed_by[0] &&
         !vb_uuid_valid(community->proposed_by)) {
         snprintf(field, sizeof field, "%s.proposed_by", prefix);
-        communities_errors_add(errors, field, "is not a UUID");
+        vb_handler_errors_add(errors, field, "is not a UUID");
     }
 }
 
@@ -304,7 +285,7 @@ communities_validate_result(const communities_result_t *result, const char *pref
                             communities_errors_t *errors)
 {
     if (!result) {
-        communities_errors_add(errors, prefix, "is required");
+        vb_handler_errors_add(errors, prefix, "is required");
         return;
     }
     char field[128];
@@ -312,75 +293,43 @@ communities_validate_result(const communities_result_t *result, const char *pref
     s_text_rule(errors, prefix, "summary", result->summary, COMMUNITIES_SUMMARY_MAX, false);
     if (result->event_id && result->event_id[0] && !vb_uuid_valid(result->event_id)) {
         snprintf(field, sizeof field, "%s.event_id", prefix);
-        communities_errors_add(errors, field, "is not a UUID");
+        vb_handler_errors_add(errors, field, "is not a UUID");
     }
     if (result->visibility != COMMUNITIES_VISIBILITY_UNSPECIFIED &&
         !communities_visibility_name(result->visibility)) {
         snprintf(field, sizeof field, "%s.visibility", prefix);
-        communities_errors_add(errors, field, "must be private, node or federated");
+        vb_handler_errors_add(errors, field, "must be private, node or federated");
     }
     if (result->n_links > COMMUNITIES_MAX_LINKS) {
         snprintf(field, sizeof field, "%s.links", prefix);
-        communities_errors_add(errors, field, "must have at most %d entries",
-                               COMMUNITIES_MAX_LINKS);
+        vb_handler_errors_add(errors, field, "must have at most %d entries", COMMUNITIES_MAX_LINKS);
     }
     for (size_t i = 0; i < result->n_links && i < COMMUNITIES_MAX_LINKS; i++) {
         const communities_link_t *link = result->links[i];
         if (!communities_validate_url(link->url)) {
             snprintf(field, sizeof field, "%s.links[%zu].url", prefix, i);
-            communities_errors_add(errors, field,
-                                   "must be an http or https URL of at most %d bytes",
-                                   COMMUNITIES_URL_MAX);
+            vb_handler_errors_add(errors, field, "must be an http or https URL of at most %d bytes",
+                                  COMMUNITIES_URL_MAX);
         }
         if (!communities_text_ok(link->label, COMMUNITIES_NAME_MAX, false)) {
             snprintf(field, sizeof field, "%s.links[%zu].label", prefix, i);
-            communities_errors_add(errors, field, "must be text of at most %d characters",
-                                   COMMUNITIES_NAME_MAX);
+            vb_handler_errors_add(errors, field, "must be text of at most %d characters",
+                                  COMMUNITIES_NAME_MAX);
         }
         if (link->kind != COMMUNITIES_LINK_UNSPECIFIED && !communities_link_kind_name(link->kind)) {
             snprintf(field, sizeof field, "%s.links[%zu].kind", prefix, i);
-            communities_errors_add(errors, field, "must be recording, slides or other");
+            vb_handler_errors_add(errors, field, "must be recording, slides or other");
         }
     }
     if (result->n_author_ids > COMMUNITIES_MAX_AUTHORS) {
         snprintf(field, sizeof field, "%s.author_ids", prefix);
-        communities_errors_add(errors, field, "must have at most %d entries",
-                               COMMUNITIES_MAX_AUTHORS);
+        vb_handler_errors_add(errors, field, "must have at most %d entries",
+                              COMMUNITIES_MAX_AUTHORS);
     }
     for (size_t i = 0; i < result->n_author_ids && i < COMMUNITIES_MAX_AUTHORS; i++) {
         if (!vb_uuid_valid(result->author_ids[i])) {
             snprintf(field, sizeof field, "%s.author_ids[%zu]", prefix, i);
-            communities_errors_add(errors, field, "is not a person id (UUID)");
+            vb_handler_errors_add(errors, field, "is not a person id (UUID)");
         }
     }
-}
-
-/* ---- cursors ---- */
-
-int
-communities_cursor_encode(const char *uuid, char out[COMMUNITIES_CURSOR_SIZE])
-{
-    uuid_t bytes;
-    if (!uuid || !vb_uuid_valid(uuid) || uuid_parse(uuid, bytes) != 0)
-        return -1;
-    sodium_bin2base64(out, COMMUNITIES_CURSOR_SIZE, bytes, sizeof bytes,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    return 0;
-}
-
-int
-communities_cursor_decode(const char *cursor, char out[VB_UUID_STRING_SIZE])
-{
-    uuid_t bytes;
-    size_t length = 0;
-    const char *end = NULL;
-    if (!cursor || strlen(cursor) != 22)
-        return -1;
-    if (sodium_base642bin(bytes, sizeof bytes, cursor, 22, NULL, &length, &end,
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-        return -1;
-    if (length != sizeof bytes || !end || *end != '\0')
-        return -1;
-    uuid_unparse_lower(bytes, out);
-    return 0;
 }

@@ -1,7 +1,7 @@
 /* communities_validate.h - input rules of the communities service as pure functions: names and
  * text lengths (in characters of valid UTF-8), kinds, visibilities, topics against the
  * competence taxonomy, free tags, capacity, result links and authors; the lower-case names of
- * the enums as stored and filtered; and opaque page cursors over UUIDs.
+ * the enums as stored and filtered.
  * Every rule that fails adds a field error ("community.topics[1]"); nothing stops at the first.
  * Does not: look anything up beyond the in-memory taxonomy, or authorise. */
 #ifndef COMMUNITIES_VALIDATE_H
@@ -12,11 +12,12 @@
 #include <stdint.h>
 
 #include "vb/assert.h"
+#include "vb/handler.h"
 #include "vb/ids.h"
 #include "vb/taxonomy.h"
 #include "communities_proto.h"
 
-#define COMMUNITIES_MAX_FIELD_ERRORS 32
+#define COMMUNITIES_MAX_FIELD_ERRORS VB_HANDLER_MAX_FIELD_ERRORS
 #define COMMUNITIES_NAME_MAX 200      /* characters of names, titles, labels, regions */
 #define COMMUNITIES_PURPOSE_MAX 4000  /* characters of a purpose */
 #define COMMUNITIES_SUMMARY_MAX 20000 /* characters of a result summary */
@@ -28,20 +29,10 @@
 #define COMMUNITIES_MAX_AUTHORS 50
 #define COMMUNITIES_URL_MAX 2000 /* bytes */
 #define COMMUNITIES_CAPACITY_MAX 100000
-#define COMMUNITIES_CURSOR_SIZE 24 /* 22 characters and NUL */
 
-typedef struct {
-    char field[128];
-    char message[160];
-} communities_field_error_t;
-
-typedef struct {
-    communities_field_error_t items[COMMUNITIES_MAX_FIELD_ERRORS];
-    int count; /* may exceed COMMUNITIES_MAX_FIELD_ERRORS; only the first are kept */
-} communities_errors_t;
-
-void communities_errors_add(communities_errors_t *errors, const char *field, const char *fmt, ...)
-    VB_PRINTF(3, 4);
+/* Validation errors (vb/handler.h): field paths and messages, the first
+ * COMMUNITIES_MAX_FIELD_ERRORS kept. */
+typedef vb_handler_errors_t communities_errors_t;
 
 bool communities_validate_utf8(const char *s);
 size_t communities_utf8_length(const char *s); /* code points of valid UTF-8 */
@@ -76,10 +67,5 @@ int communities_member_status_parse(const char *name, communities_member_status_
 const char *communities_action_name(communities_action_t action);
 const char *communities_link_kind_name(communities_link_kind_t kind);
 int communities_link_kind_parse(const char *name, communities_link_kind_t *out);
-
-/* Cursor <-> UUID: base64url (no padding) of the 16 bytes. encode: 0 or -1 (not a UUID);
- * decode: 0 or -1 (not a cursor), out is the lower-case canonical UUID. */
-int communities_cursor_encode(const char *uuid, char out[COMMUNITIES_CURSOR_SIZE]) VB_MUSTCHECK;
-int communities_cursor_decode(const char *cursor, char out[VB_UUID_STRING_SIZE]) VB_MUSTCHECK;
 
 #endif

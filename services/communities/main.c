@@ -1,166 +1,71 @@
 /* main.c - verbund-communities: reads its configuration, opens PostgreSQL (migrations, prepared
- * statements), fetches the competence taxonomy from the membership service, prepares the write
- * batch and the event outbox, and runs the service loop. Wiring only: behaviour lives in
- * communities_handlers.c and the modules.
+ * statements), the write batch and the event outbox, fetches the competence taxonomy from the
+ * membership service, and runs the service loop (vb/service_main.h does each step). Wiring
+ * only: behaviour lives in communities_handlers.c and the modules.
  *
  * Exit codes: 0 clean shutdown (SIGTERM/SIGINT, or --print-config), 1 unexpected failure
  * (out of memory, loop error), 2 bad configuration, 3 database unavailable or refused
  * (connect, migration, prepare), 4 cannot bind the endpoint, 5 the taxonomy could not be
  * fetched from VERBUND_MEMBERSHIP_ENDPOINT in time. */
 #include <stddef.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "vb/config.h"
-#include "vb/db.h"
-#include "vb/log.h"
-#include "vb/outbox.h"
-#include "vb/service.h"
 #include "vb/service_main.h"
 #include "vb/taxonomy.h"
-#include "vb/write_batch.h"
 #include "communities.h"
 #include "communities_store.h"
 
 #ifndef COMMUNITIES_MIGRATIONS_DIR
 #define COMMUNITIES_MIGRATIONS_DIR "services/communities/migrations"
 #endif
-
-#define S_IDEMPOTENCY_MAX_AGE_SECONDS (24 * 3600)
+#define S_ENDPOINT_ENV "VERBUND_COMMUNITIES_ENDPOINT"
 
 typedef struct {
-    char *node_id;
-    char *database_url;
-    char *endpoint;
-    char *membership_endpoint;
-    int64_t taxonomy_timeout_ms;
-    char *migrations_dir;
-    char *log_level;
-    int64_t rpc_max_batch;
+    vb_service_main_config_t service; /* the rows every service has, and the taxonomy's */
 } s_config_t;
 
-#define S_FIELD(name) offsetof(s_config_t, name)
 static const vb_config_entry_t s_config_table[] = {
-    {"VERBUND_NODE_ID", VB_CONFIG_STRING, S_FIELD(node_id), "local", 0, 0, 0,
-     "name of this node in logs and federation"},
-    {"VERBUND_DATABASE_URL", VB_CONFIG_STRING, S_FIELD(database_url),
-     "host=127.0.0.1 dbname=verbund", 0, 0, VB_CONFIG_SECRET,
-     "libpq connection string or URI (may hold a password: _FILE accepted)"},
-    {"VERBUND_COMMUNITIES_ENDPOINT", VB_CONFIG_STRING, S_FIELD(endpoint), "tcp://127.0.0.1:7102", 0,
-     0, 0, "ZeroMQ endpoint the service binds"},
-    {"VERBUND_MEMBERSHIP_ENDPOINT", VB_CONFIG_STRING, S_FIELD(membership_endpoint),
-     "tcp://127.0.0.1:7101", 0, 0, 0,
-     "membership service, asked for the competence taxonomy at start"},
-    {"VERBUND_TAXONOMY_TIMEOUT_MS", VB_CONFIG_INT, S_FIELD(taxonomy_timeout_ms), "30000", 100,
-     600000, 0, "how long to wait at start for the membership service's taxonomy"},
-    {"VERBUND_MIGRATIONS_DIR", VB_CONFIG_STRING, S_FIELD(migrations_dir),
-     COMMUNITIES_MIGRATIONS_DIR, 0, 0, 0, "directory of the NNNN_*.sql migrations"},
-    {"VERBUND_LOG_LEVEL", VB_CONFIG_STRING, S_FIELD(log_level), "info", 0, 0, 0,
-     "debug, info, warn or error"},
-    {"VERBUND_RPC_MAX_BATCH", VB_CONFIG_INT, S_FIELD(rpc_max_batch), "64", 1, 1024, 0,
-     "write requests committed together in one transaction (1 = a commit per request)"},
+    VB_SERVICE_MAIN_CONFIG_ROWS(s_config_t, service, S_ENDPOINT_ENV, "tcp://127.0.0.1:7102",
+                                COMMUNITIES_MIGRATIONS_DIR),
+    VB_SERVICE_MAIN_TAXONOMY_ROWS(s_config_t, service),
 };
-
-static void
-s_expire_idempotency(void *context)
-{
-    vb_write_batch_t *batch = context;
-    int64_t removed = vb_write_batch_expire(batch, S_IDEMPOTENCY_MAX_AGE_SECONDS);
-    if (removed > 0)
-        vb_log_info("expired %lld idempotency keys", (long long)removed);
-}
 
 int
 main(int argc, char **argv)
 {
-    s_config_t config;
-    memset(&config, 0, sizeof config);
+    s_config_t config = {0};
     int exit_code = VB_EXIT_FAILURE;
     if (!vb_service_main_configure(COMMUNITIES_SERVICE, argc, argv, s_config_table,
                                    VB_ARRAY_SIZE(s_config_table), &config,
-                                   offsetof(s_config_t, log_level), &exit_code))
+                                   offsetof(s_config_t, service.log_level), &exit_code))
         return exit_code;
-    vb_db_t *db = NULL;
-    vb_write_batch_t *batch = NULL;
-    vb_outbox_t *outbox = NULL;
+    vb_service_main_writer_t writer = {0};
     vb_taxonomy_t *taxonomy = NULL;
-    communities_t *communities = NULL;
-    vb_service_t *service = NULL;
 
-    size_t statement_count = 0;
-    const vb_db_statement_t *statements = communities_store_statements(&statement_count);
-    db = vb_service_main_open_db(config.database_url, COMMUNITIES_SERVICE, config.migrations_dir,
-                                 statements, statement_count);
-    if (!db) {
-        exit_code = VB_EXIT_DATABASE;
-        goto cleanup;
+    exit_code = vb_service_main_writer_open(&writer, COMMUNITIES_SERVICE, &config.service,
+                                            communities_store_statements);
+    if (exit_code == 0)
+        exit_code = vb_service_main_fetch_taxonomy(config.service.membership_endpoint,
+                                                   config.service.taxonomy_timeout_ms, &taxonomy);
+    if (exit_code == 0) {
+        communities_t communities = {
+            .db = writer.db,
+            .outbox = writer.outbox,
+            .taxonomy = taxonomy,
+        };
+        exit_code = vb_service_main_run(&(vb_service_main_run_options_t){
+            .service = COMMUNITIES_SERVICE,
+            .endpoint_env = S_ENDPOINT_ENV,
+            .config = &config.service,
+            .methods = communities_methods,
+            .handler_context = &communities,
+            .writer = &writer,
+            .taxonomy = taxonomy,
+        });
     }
-    if (vb_taxonomy_fetch(config.membership_endpoint, (int)config.taxonomy_timeout_ms, &taxonomy) !=
-        VB_STATUS_OK) {
-        vb_log_error("VERBUND_MEMBERSHIP_ENDPOINT %s: no competence taxonomy within %lld ms",
-                     config.membership_endpoint, (long long)config.taxonomy_timeout_ms);
-        exit_code = VB_EXIT_DEPENDENCY;
-        goto cleanup;
-    }
-    batch = vb_write_batch_new(db);
-    if (!batch) {
-        vb_log_error("database: preparing the write batch: %s", vb_db_error(db));
-        exit_code = VB_EXIT_DATABASE;
-        goto cleanup;
-    }
-    outbox = vb_outbox_new(db, COMMUNITIES_SERVICE);
-    if (!outbox) {
-        vb_log_error("database: preparing the outbox: %s", vb_db_error(db));
-        exit_code = VB_EXIT_DATABASE;
-        goto cleanup;
-    }
-    communities = calloc(1, sizeof *communities);
-    if (!communities)
-        goto cleanup;
-    communities->db = db;
-    communities->outbox = outbox;
-    communities->taxonomy = taxonomy;
 
-    size_t method_count = 0;
-    const vb_rpc_method_t *methods = communities_methods(&method_count);
-    vb_service_options_t service_options = {
-        .rpc =
-            {
-                .service = COMMUNITIES_SERVICE,
-                .endpoint = config.endpoint,
-                .methods = methods,
-                .method_count = method_count,
-                .handler_context = communities,
-                .batch_hooks = vb_write_batch_hooks(batch),
-                .max_batch = (int)config.rpc_max_batch,
-            },
-    };
-    service = vb_service_new(&service_options);
-    if (!service) {
-        vb_log_error("cannot bind VERBUND_COMMUNITIES_ENDPOINT %s", config.endpoint);
-        exit_code = VB_EXIT_BIND;
-        goto cleanup;
-    }
-    if (vb_service_add_timer(service, "idempotency-expiry", 3600 * 1000, s_expire_idempotency,
-                             batch) != 0)
-        goto cleanup;
-
-    vb_log_field_t fields[] = {
-        {.key = "endpoint", .string_value = config.endpoint},
-        {.key = "node_id", .string_value = config.node_id},
-        {.key = "competences", .int_value = (long long)vb_taxonomy_size(taxonomy), .is_int = 1},
-    };
-    vb_log_fields(VB_LOG_INFO, NULL, fields, (int)VB_ARRAY_SIZE(fields), "ready");
-    exit_code = vb_service_run(service) == 0 ? VB_EXIT_OK : VB_EXIT_FAILURE;
-
-cleanup:
-    vb_service_destroy(&service);
-    free(communities);
-    vb_outbox_destroy(&outbox);
-    vb_write_batch_destroy(&batch);
     vb_taxonomy_destroy(&taxonomy);
-    vb_db_destroy(&db);
+    vb_service_main_writer_close(&writer);
     vb_config_free(s_config_table, VB_ARRAY_SIZE(s_config_table), &config);
     return exit_code;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "vb/clock.h"
+#include "vb/handler.h"
 #include "vb/ids.h"
 #include "vb/log.h"
 #include "events_cafe.h"
@@ -27,175 +28,34 @@
 #include "events_validate.h"
 #include "events_waitlist.h"
 
-#define S_DEFAULT_LIMIT 50
-#define S_MAX_LIMIT 200
-#define S_REASON_MAX 1000
 #define S_WAITLIST_SCAN 1000 /* waitlisted registrations looked at per promotion */
 #define S_ASSIGNMENTS_MAX 5000
 #define S_CONTENT_TYPE "text/calendar; charset=utf-8"
 
 #define S_EVENT_TYPE(what) "verbund.events." what ".v1"
 
-/* ---- small helpers ---- */
-
-static events_role_t
-s_role(const vb_rpc_call_t *call)
-{
-    const events_caller_t *caller = call->envelope->caller;
-    return caller ? caller->role : EVENTS_ROLE_UNSPECIFIED;
-}
-
-static const char *
-s_caller_person(const vb_rpc_call_t *call)
-{
-    const events_caller_t *caller = call->envelope->caller;
-    return caller && caller->person_id ? caller->person_id : "";
-}
-
-static bool
-s_is_staff(const vb_rpc_call_t *call)
-{
-    events_role_t role = s_role(call);
-    return role == EVENTS_ROLE_ADMIN || role == EVENTS_ROLE_STAFF || role == EVENTS_ROLE_SERVICE;
-}
-
-static bool
-s_is_authenticated(const vb_rpc_call_t *call)
-{
-    events_role_t role = s_role(call);
-    return s_is_staff(call) || role == EVENTS_ROLE_MEMBER;
-}
+/* ---- the caller (vb/handler.h has the roles and policies) ---- */
 
 /* True when the caller is the member who organises event. */
 static bool
 s_is_organiser(const vb_rpc_call_t *call, const events_event_t *event)
 {
-    const char *person = s_caller_person(call);
-    return s_role(call) == EVENTS_ROLE_MEMBER && person[0] &&
+    const char *person = vb_handler_caller_person(call);
+    return vb_handler_role(call) == EVENTS_ROLE_MEMBER && person[0] &&
            strcmp(person, event->organiser_person_id) == 0;
-}
-
-static vb_status_t
-s_require_authenticated(vb_rpc_call_t *call)
-{
-    if (!s_is_authenticated(call))
-        return vb_rpc_fail(call, VB_STATUS_UNAUTHENTICATED, "this needs a token");
-    return VB_STATUS_OK;
-}
-
-static vb_status_t
-s_require_staff(vb_rpc_call_t *call)
-{
-    if (s_is_staff(call))
-        return VB_STATUS_OK;
-    if (!s_is_authenticated(call))
-        return vb_rpc_fail(call, VB_STATUS_UNAUTHENTICATED, "this needs a token");
-    return vb_rpc_fail(call, VB_STATUS_FORBIDDEN, "only staff may do this");
 }
 
 /* Staff or the event's organiser. */
 static vb_status_t
 s_require_manager(vb_rpc_call_t *call, const events_event_t *event)
 {
-    if (s_is_staff(call) || s_is_organiser(call, event))
+    if (vb_handler_is_staff(call) || s_is_organiser(call, event))
         return VB_STATUS_OK;
-    if (!s_is_authenticated(call))
-        return vb_rpc_fail(call, VB_STATUS_UNAUTHENTICATED, "this needs a token");
+    vb_status_t status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL);
+    if (status != VB_STATUS_OK)
+        return status;
     return vb_rpc_fail(call, VB_STATUS_FORBIDDEN,
                        "only staff and the event's organiser may do this");
-}
-
-/* Turns validation errors into field errors and UNPROCESSABLE; OK when there are none. */
-static vb_status_t
-s_check(vb_rpc_call_t *call, const events_errors_t *errors, const char *what)
-{
-    if (errors->count == 0)
-        return VB_STATUS_OK;
-    for (int i = 0; i < errors->count && i < EVENTS_MAX_FIELD_ERRORS; i++)
-        vb_rpc_field_error(call, errors->items[i].field, "%s", errors->items[i].message);
-    return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE, "%s is not valid (%d field error%s)", what,
-                       errors->count, errors->count == 1 ? "" : "s");
-}
-
-/* A required id parameter: BAD_REQUEST with a field error when it is not a UUID. */
-static vb_status_t
-s_check_id(vb_rpc_call_t *call, const char *field, const char *id)
-{
-    if (id && vb_uuid_valid(id))
-        return VB_STATUS_OK;
-    vb_rpc_field_error(call, field, "is not a UUID");
-    return vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "%s is not a UUID", field);
-}
-
-static vb_status_t
-s_check_optional_id(vb_rpc_call_t *call, const char *field, const char *id)
-{
-    return id && id[0] ? s_check_id(call, field, id) : VB_STATUS_OK;
-}
-
-/* Maps a store failure (not OK, not a NOT_FOUND handled by the caller) to the reply. */
-static vb_status_t
-s_store_failed(events_t *self, vb_rpc_call_t *call, vb_status_t status, const char *what)
-{
-    switch (status) {
-    case VB_STATUS_UNAVAILABLE:
-        return vb_rpc_fail(call, status, "database unavailable while %s; retry", what);
-    case VB_STATUS_BAD_REQUEST:
-        return vb_rpc_fail(call, status, "invalid value while %s", what);
-    case VB_STATUS_NOT_FOUND:
-        return vb_rpc_fail(call, status, "not found while %s", what);
-    case VB_STATUS_CONFLICT:
-    case VB_STATUS_UNPROCESSABLE:
-    case VB_STATUS_DEADLINE_EXCEEDED:
-        return vb_rpc_fail(call, status, "refused by the database while %s", what);
-    default:
-        vb_log_error("store failed while %s: %s (%s)", what, vb_db_error(self->db),
-                     vb_db_sqlstate(self->db));
-        return vb_rpc_fail(call, VB_STATUS_INTERNAL, "internal error while %s", what);
-    }
-}
-
-static int
-s_limit(vb_rpc_call_t *call, int32_t limit, int *out)
-{
-    if (limit == 0) {
-        *out = S_DEFAULT_LIMIT;
-        return 0;
-    }
-    if (limit < 1 || limit > S_MAX_LIMIT) {
-        vb_rpc_field_error(call, "limit", "must be between 1 and %d", S_MAX_LIMIT);
-        vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "limit must be between 1 and %d", S_MAX_LIMIT);
-        return -1;
-    }
-    *out = limit;
-    return 0;
-}
-
-/* Cursors are the last id of the previous page. -1 with BAD_REQUEST set when invalid. */
-static int
-s_cursor(vb_rpc_call_t *call, const char *cursor, const char **after)
-{
-    *after = NULL;
-    if (!cursor || !cursor[0])
-        return 0;
-    if (!vb_uuid_valid(cursor)) {
-        vb_rpc_field_error(call, "cursor", "is not a cursor of this list");
-        vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "invalid cursor");
-        return -1;
-    }
-    *after = cursor;
-    return 0;
-}
-
-static char *
-s_now(vb_rpc_call_t *call, int64_t *seconds)
-{
-    int64_t us = vb_clock_now_us();
-    if (seconds)
-        *seconds = us / 1000000;
-    char text[VB_RFC3339_SIZE];
-    vb_clock_format_rfc3339(us, text);
-    return vb_arena_strdup(call->arena, text);
 }
 
 static char *
@@ -206,37 +66,6 @@ s_time_text(vb_rpc_call_t *call, int64_t seconds)
     return vb_arena_strdup(call->arena, text);
 }
 
-static vb_status_t
-s_check_reason(vb_rpc_call_t *call, const char *reason)
-{
-    if (reason && (!events_validate_utf8(reason) || events_utf8_length(reason) > S_REASON_MAX)) {
-        vb_rpc_field_error(call, "reason", "must be valid UTF-8 of at most %d characters",
-                           S_REASON_MAX);
-        return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE, "reason is not valid");
-    }
-    return VB_STATUS_OK;
-}
-
-static void *
-s_reply(vb_rpc_call_t *call, const ProtobufCMessageDescriptor *descriptor)
-{
-    void *reply = vb_arena_message(call->arena, descriptor);
-    call->reply = reply;
-    return reply;
-}
-
-/* Appends an event in the call's transaction. A failure fails the call, whose savepoint is then
- * rolled back: the change and its event commit together or not at all. */
-static vb_status_t
-s_emit(events_t *self, vb_rpc_call_t *call, const char *type, const char *subject,
-       const ProtobufCMessage *data)
-{
-    vb_status_t status = vb_outbox_append(self->outbox, type, subject, data);
-    if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "writing the event");
-    return VB_STATUS_OK;
-}
-
 /* Event payloads never carry the online URL: the stream reaches external subscribers. */
 static vb_status_t
 s_emit_event(events_t *self, vb_rpc_call_t *call, const char *type, const events_event_t *event)
@@ -245,7 +74,7 @@ s_emit_event(events_t *self, vb_rpc_call_t *call, const char *type, const events
     copy.online_url = (char *)"";
     Verbund__Events__V1__EventEvent payload = VERBUND__EVENTS__V1__EVENT_EVENT__INIT;
     payload.event = &copy;
-    return s_emit(self, call, type, event->id, &payload.base);
+    return vb_handler_emit(call, self->outbox, self->db, type, event->id, &payload.base);
 }
 
 static vb_status_t
@@ -254,7 +83,7 @@ s_emit_registration(events_t *self, vb_rpc_call_t *call, const char *type,
 {
     Verbund__Events__V1__RegistrationEvent payload = VERBUND__EVENTS__V1__REGISTRATION_EVENT__INIT;
     payload.registration = registration;
-    return s_emit(self, call, type, registration->id, &payload.base);
+    return vb_handler_emit(call, self->outbox, self->db, type, registration->id, &payload.base);
 }
 
 static vb_status_t
@@ -263,7 +92,7 @@ s_emit_occurrence(events_t *self, vb_rpc_call_t *call, const char *type,
 {
     Verbund__Events__V1__OccurrenceEvent payload = VERBUND__EVENTS__V1__OCCURRENCE_EVENT__INIT;
     payload.occurrence = occurrence;
-    return s_emit(self, call, type, occurrence->id, &payload.base);
+    return vb_handler_emit(call, self->outbox, self->db, type, occurrence->id, &payload.base);
 }
 
 /* Reads an event (locked when for_update); NOT_FOUND replied when it does not exist or the
@@ -274,10 +103,10 @@ s_load_event(events_t *self, vb_rpc_call_t *call, const char *id, bool for_updat
 {
     vb_status_t status = events_store_event_get(self->db, call->arena, id, for_update, row);
     if (status == VB_STATUS_NOT_FOUND ||
-        (status == VB_STATUS_OK && !row->event->public_ && !s_is_authenticated(call)))
+        (status == VB_STATUS_OK && !row->event->public_ && !vb_handler_is_authenticated(call)))
         return vb_rpc_fail(call, VB_STATUS_NOT_FOUND, "event %s not found", id);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the event");
+        return vb_handler_store_failed(call, self->db, status, "reading the event");
     return VB_STATUS_OK;
 }
 
@@ -285,10 +114,10 @@ s_load_event(events_t *self, vb_rpc_call_t *call, const char *id, bool for_updat
 static bool
 s_may_see_online_url(events_t *self, vb_rpc_call_t *call, const events_event_t *event)
 {
-    if (s_is_staff(call) || s_is_organiser(call, event))
+    if (vb_handler_is_staff(call) || s_is_organiser(call, event))
         return true;
-    const char *person = s_caller_person(call);
-    if (s_role(call) != EVENTS_ROLE_MEMBER || !person[0])
+    const char *person = vb_handler_caller_person(call);
+    if (vb_handler_role(call) != EVENTS_ROLE_MEMBER || !person[0])
         return false;
     bool confirmed = false;
     return events_store_registration_status_of(self->db, event->id, person, &confirmed) ==
@@ -305,7 +134,7 @@ s_to_utc(const char *zone, const char *local, const char *field, events_errors_t
          int64_t *utc)
 {
     if (events_local_to_utc(zone, local, utc) != 0) {
-        events_errors_add(errors, field, "is not a time in %s", zone);
+        vb_handler_errors_add(errors, field, "is not a time in %s", zone);
         return false;
     }
     return true;
@@ -335,17 +164,17 @@ s_prepare_event(events_t *self, vb_rpc_call_t *call, events_event_t *event, int6
     events_validate_event(event, self->taxonomy, "event", &errors);
     if (errors.count == 0) {
         if (!events_timezone_valid(event->time_zone)) {
-            events_errors_add(&errors, "event.time_zone", "is not a known IANA time zone");
+            vb_handler_errors_add(&errors, "event.time_zone", "is not a known IANA time zone");
         } else {
             bool ok = s_to_utc(event->time_zone, event->start_local, "event.start_local", &errors,
                                start_at);
             ok = s_to_utc(event->time_zone, event->end_local, "event.end_local", &errors, end_at) &&
                  ok;
             if (ok && *end_at <= *start_at)
-                events_errors_add(&errors, "event.end_local", "must be after start_local");
+                vb_handler_errors_add(&errors, "event.end_local", "must be after start_local");
         }
     }
-    return s_check(call, &errors, "event");
+    return vb_handler_check_errors(call, &errors, VB_STATUS_UNPROCESSABLE, "event");
 }
 
 /* Expands the event's rrule into occurrences (arena); count 0 for a single event. */
@@ -389,7 +218,7 @@ events_handle_event_create(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__EventCreateRequest *request = (const void *)call->request;
-    vb_status_t status = s_require_staff(call);
+    vb_status_t status = vb_handler_authorize(call, VB_HANDLER_STAFF, NULL);
     if (status != VB_STATUS_OK)
         return status;
     if (!request->event) {
@@ -408,7 +237,7 @@ events_handle_event_create(void *context, vb_rpc_call_t *call)
         return status;
     char id[VB_UUID_STRING_SIZE];
     vb_uuid7(id);
-    char *now = s_now(call, NULL);
+    char *now = vb_handler_now(call, NULL);
     event->id = vb_arena_strdup(call->arena, id);
     event->start_at = s_time_text(call, start_at);
     event->end_at = s_time_text(call, end_at);
@@ -434,11 +263,11 @@ events_handle_event_create(void *context, vb_rpc_call_t *call)
         status = events_store_occurrence_insert_many(self->db, call->arena, id, occurrences,
                                                      occurrence_count, now);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "creating the event");
+        return vb_handler_store_failed(call, self->db, status, "creating the event");
     if ((status = s_emit_event(self, call, S_EVENT_TYPE("event.created"), event)) != VB_STATUS_OK)
         return status;
     Verbund__Events__V1__EventReply *reply =
-        s_reply(call, &verbund__events__v1__event_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__event_reply__descriptor);
     reply->event = event;
     return VB_STATUS_CREATED;
 }
@@ -448,7 +277,7 @@ events_handle_event_get(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__EventGetRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "id", request->id);
+    vb_status_t status = vb_handler_check_id(call, "id", request->id);
     if (status != VB_STATUS_OK)
         return status;
     events_event_row_t row;
@@ -457,7 +286,7 @@ events_handle_event_get(void *context, vb_rpc_call_t *call)
     if (!s_may_see_online_url(self, call, row.event))
         row.event->online_url = (char *)"";
     Verbund__Events__V1__EventReply *reply =
-        s_reply(call, &verbund__events__v1__event_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__event_reply__descriptor);
     reply->event = row.event;
     return VB_STATUS_OK;
 }
@@ -472,9 +301,9 @@ events_handle_event_list(void *context, vb_rpc_call_t *call)
         .kind = request->kind,
         .from = request->from,
         .to = request->to,
-        .public_only = !s_is_authenticated(call),
+        .public_only = !vb_handler_is_authenticated(call),
     };
-    vb_status_t status = s_check_optional_id(call, "community_id", request->community_id);
+    vb_status_t status = vb_handler_check_optional_id(call, "community_id", request->community_id);
     if (status != VB_STATUS_OK)
         return status;
     events_kind_t kind;
@@ -491,27 +320,20 @@ events_handle_event_list(void *context, vb_rpc_call_t *call)
         vb_rpc_field_error(call, "to", "must be an RFC 3339 time");
         return vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "to is not a time");
     }
-    if (s_limit(call, request->limit, &filter.limit) != 0 ||
-        s_cursor(call, request->cursor, &filter.after_id) != 0)
+    if (vb_handler_limit(call, request->limit, &filter.limit) != 0 ||
+        vb_handler_cursor(call, request->cursor, &filter.after_id) != 0)
         return call->status;
     events_event_t **items = NULL;
     size_t count = 0;
     status = events_store_event_list(self->db, call->arena, &filter, &items, &count);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "listing events");
-    Verbund__Events__V1__EventListReply *reply =
-        s_reply(call, &verbund__events__v1__event_list_reply__descriptor);
-    reply->next_cursor = (char *)"";
-    if (count > (size_t)filter.limit) {
-        count = (size_t)filter.limit;
-        reply->next_cursor = items[count - 1]->id;
-    }
+        return vb_handler_store_failed(call, self->db, status, "listing events");
+    Verbund__Events__V1__EventListReply *reply = vb_handler_list_reply(
+        call, &verbund__events__v1__event_list_reply__descriptor, items, count, filter.limit, "id");
     /* lists show the online URL to staff and organisers; registered persons GET the event */
-    for (size_t i = 0; i < count; i++)
-        if (!s_is_staff(call) && !s_is_organiser(call, items[i]))
+    for (size_t i = 0; i < reply->n_items; i++)
+        if (!vb_handler_is_staff(call) && !s_is_organiser(call, items[i]))
             items[i]->online_url = (char *)"";
-    reply->items = items;
-    reply->n_items = count;
     return VB_STATUS_OK;
 }
 
@@ -594,12 +416,13 @@ s_promote(events_t *self, vb_rpc_call_t *call, const char *event_id, int64_t cap
     vb_status_t status = events_store_registration_waiting(
         self->db, call->arena, event_id, S_WAITLIST_SCAN, &waiting, &waiting_count);
     if (status != VB_STATUS_OK || waiting_count == 0)
-        return status == VB_STATUS_OK ? VB_STATUS_OK
-                                      : s_store_failed(self, call, status, "reading the waitlist");
+        return status == VB_STATUS_OK
+                   ? VB_STATUS_OK
+                   : vb_handler_store_failed(call, self->db, status, "reading the waitlist");
     events_seats_t seats = {.capacity = capacity};
     status = events_store_registration_seat_counts(self->db, call->arena, event_id, &seats);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "counting seats");
+        return vb_handler_store_failed(call, self->db, status, "counting seats");
     /* every occurrence somebody waits for needs a counter, also one with no confirmed seat */
     events_seat_count_t *counters =
         vb_arena_alloc(call->arena, (seats.occurrence_count + waiting_count) * sizeof *counters);
@@ -628,7 +451,7 @@ s_promote(events_t *self, vb_rpc_call_t *call, const char *event_id, int64_t cap
         status = events_store_registration_promote(self->db, call->arena,
                                                    waiting[i].registration_id, now, &registration);
         if (status != VB_STATUS_OK)
-            return s_store_failed(self, call, status, "promoting from the waitlist");
+            return vb_handler_store_failed(call, self->db, status, "promoting from the waitlist");
         if ((status = s_emit_registration(self, call, S_EVENT_TYPE("registration.promoted"),
                                           registration)) != VB_STATUS_OK)
             return status;
@@ -644,8 +467,9 @@ events_handle_event_update(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__EventUpdateRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "id", request->id);
-    if (status != VB_STATUS_OK || (status = s_require_authenticated(call)) != VB_STATUS_OK)
+    vb_status_t status = vb_handler_check_id(call, "id", request->id);
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK)
         return status;
     if (request->n_update_mask == 0 || !request->event) {
         vb_rpc_field_error(call, "update_mask", "names no field to change");
@@ -669,7 +493,7 @@ events_handle_event_update(void *context, vb_rpc_call_t *call)
                            "change");
     /* only staff hand an event to another organiser */
     if (strcmp(merged->organiser_person_id, current.event->organiser_person_id) != 0 &&
-        !s_is_staff(call))
+        !vb_handler_is_staff(call))
         return vb_rpc_fail(call, VB_STATUS_FORBIDDEN, "only staff may change the organiser");
     int64_t start_at = 0, end_at = 0;
     if ((status = s_prepare_event(self, call, merged, &start_at, &end_at)) != VB_STATUS_OK)
@@ -678,7 +502,7 @@ events_handle_event_update(void *context, vb_rpc_call_t *call)
     events_seats_t seats = {.capacity = merged->capacity};
     status = events_store_registration_seat_counts(self->db, call->arena, merged->id, &seats);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "counting seats");
+        return vb_handler_store_failed(call, self->db, status, "counting seats");
     /* the fullest occurrence (whole-event seats included) bounds the new capacity */
     int64_t taken = events_waitlist_taken(&seats, "");
     if (merged->capacity < taken) {
@@ -687,7 +511,7 @@ events_handle_event_update(void *context, vb_rpc_call_t *call)
         return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE,
                            "capacity cannot drop below the confirmed registrations");
     }
-    char *now = s_now(call, NULL);
+    char *now = vb_handler_now(call, NULL);
     s_normalise_window(call, merged);
     events_event_write_t write = {
         .event = merged,
@@ -700,7 +524,7 @@ events_handle_event_update(void *context, vb_rpc_call_t *call)
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, VB_STATUS_CONFLICT, "the event changed meanwhile; read it again");
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "updating the event");
+        return vb_handler_store_failed(call, self->db, status, "updating the event");
     events_registration_t **promoted = NULL;
     size_t promoted_count = 0;
     if (merged->capacity > current.event->capacity &&
@@ -710,12 +534,12 @@ events_handle_event_update(void *context, vb_rpc_call_t *call)
     events_event_row_t updated;
     status = events_store_event_get(self->db, call->arena, merged->id, false, &updated);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the event");
+        return vb_handler_store_failed(call, self->db, status, "reading the event");
     if ((status = s_emit_event(self, call, S_EVENT_TYPE("event.updated"), updated.event)) !=
         VB_STATUS_OK)
         return status;
     Verbund__Events__V1__EventReply *reply =
-        s_reply(call, &verbund__events__v1__event_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__event_reply__descriptor);
     reply->event = updated.event;
     return VB_STATUS_OK;
 }
@@ -725,27 +549,28 @@ events_handle_event_cancel(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__EventCancelRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "id", request->id);
-    if (status != VB_STATUS_OK || (status = s_require_authenticated(call)) != VB_STATUS_OK ||
-        (status = s_check_reason(call, request->reason)) != VB_STATUS_OK)
+    vb_status_t status = vb_handler_check_id(call, "id", request->id);
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK ||
+        (status = vb_handler_check_reason(call, request->reason)) != VB_STATUS_OK)
         return status;
     events_event_row_t row;
     if ((status = s_load_event(self, call, request->id, true, &row)) != VB_STATUS_OK ||
         (status = s_require_manager(call, row.event)) != VB_STATUS_OK)
         return status;
     Verbund__Events__V1__EventReply *reply =
-        s_reply(call, &verbund__events__v1__event_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__event_reply__descriptor);
     if (row.event->status == EVENTS_STATUS_CANCELLED) { /* cancelling twice is one cancellation */
         reply->event = row.event;
         return VB_STATUS_OK;
     }
-    char *now = s_now(call, NULL);
+    char *now = vb_handler_now(call, NULL);
     status = events_store_event_cancel(self->db, request->id, request->reason, now);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "cancelling the event");
+        return vb_handler_store_failed(call, self->db, status, "cancelling the event");
     status = events_store_event_get(self->db, call->arena, request->id, false, &row);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the event");
+        return vb_handler_store_failed(call, self->db, status, "reading the event");
     if ((status = s_emit_event(self, call, S_EVENT_TYPE("event.cancelled"), row.event)) !=
         VB_STATUS_OK)
         return status;
@@ -758,27 +583,27 @@ events_handle_event_close(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__EventCloseRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "id", request->id);
-    if (status != VB_STATUS_OK || (status = s_require_authenticated(call)) != VB_STATUS_OK)
+    vb_status_t status = vb_handler_check_id(call, "id", request->id);
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK)
         return status;
     events_event_row_t row;
     if ((status = s_load_event(self, call, request->id, true, &row)) != VB_STATUS_OK ||
         (status = s_require_manager(call, row.event)) != VB_STATUS_OK)
         return status;
-    int64_t now_seconds = 0;
-    (void)s_now(call, &now_seconds);
+    int64_t now_seconds = vb_clock_now_us() / 1000000;
     if (now_seconds < row.last_start_at)
         return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE,
                            "the event (its last occurrence) has not started yet");
     int64_t attended = 0, no_shows = 0;
     status = events_store_event_close(self->db, request->id, &attended, &no_shows);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "closing the event");
+        return vb_handler_store_failed(call, self->db, status, "closing the event");
     if ((status = s_emit_event(self, call, S_EVENT_TYPE("event.closed"), row.event)) !=
         VB_STATUS_OK)
         return status;
     Verbund__Events__V1__EventCloseReply *reply =
-        s_reply(call, &verbund__events__v1__event_close_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__event_close_reply__descriptor);
     reply->attended = (int32_t)attended;
     reply->no_shows = (int32_t)no_shows;
     return VB_STATUS_OK;
@@ -791,18 +616,18 @@ events_handle_occurrence_list(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__OccurrenceListRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "event_id", request->event_id);
+    vb_status_t status = vb_handler_check_id(call, "event_id", request->event_id);
     if (status != VB_STATUS_OK)
         return status;
     events_event_row_t row;
     if ((status = s_load_event(self, call, request->event_id, false, &row)) != VB_STATUS_OK)
         return status;
     Verbund__Events__V1__OccurrenceListReply *reply =
-        s_reply(call, &verbund__events__v1__occurrence_list_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__occurrence_list_reply__descriptor);
     status = events_store_occurrence_list(self->db, call->arena, request->event_id, &reply->items,
                                           &reply->n_items);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "listing occurrences");
+        return vb_handler_store_failed(call, self->db, status, "listing occurrences");
     return VB_STATUS_OK;
 }
 
@@ -811,9 +636,9 @@ static vb_status_t
 s_load_occurrence(events_t *self, vb_rpc_call_t *call, const char *event_id, const char *id,
                   events_event_row_t *row, events_occurrence_record_t **occurrence)
 {
-    vb_status_t status = s_check_id(call, "event_id", event_id);
-    if (status != VB_STATUS_OK || (status = s_check_id(call, "id", id)) != VB_STATUS_OK ||
-        (status = s_require_authenticated(call)) != VB_STATUS_OK)
+    vb_status_t status = vb_handler_check_id(call, "event_id", event_id);
+    if (status != VB_STATUS_OK || (status = vb_handler_check_id(call, "id", id)) != VB_STATUS_OK ||
+        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK)
         return status;
     if ((status = s_load_event(self, call, event_id, true, row)) != VB_STATUS_OK ||
         (status = s_require_manager(call, row->event)) != VB_STATUS_OK)
@@ -822,7 +647,7 @@ s_load_occurrence(events_t *self, vb_rpc_call_t *call, const char *event_id, con
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, status, "occurrence %s of event %s not found", id, event_id);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the occurrence");
+        return vb_handler_store_failed(call, self->db, status, "reading the occurrence");
     if ((*occurrence)->status == EVENTS_STATUS_CANCELLED ||
         row->event->status == EVENTS_STATUS_CANCELLED)
         return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE, "the occurrence is cancelled");
@@ -843,32 +668,33 @@ events_handle_occurrence_move(void *context, vb_rpc_call_t *call)
     events_errors_t errors = {.count = 0};
     int64_t start_at = 0, end_at = 0;
     if (!events_local_time_valid(request->start_local))
-        events_errors_add(&errors, "start_local", "must be \"YYYY-MM-DDTHH:MM:SS\"");
+        vb_handler_errors_add(&errors, "start_local", "must be \"YYYY-MM-DDTHH:MM:SS\"");
     if (!events_local_time_valid(request->end_local))
-        events_errors_add(&errors, "end_local", "must be \"YYYY-MM-DDTHH:MM:SS\"");
+        vb_handler_errors_add(&errors, "end_local", "must be \"YYYY-MM-DDTHH:MM:SS\"");
     if (errors.count == 0) {
         bool ok =
             s_to_utc(row.event->time_zone, request->start_local, "start_local", &errors, &start_at);
         ok =
             s_to_utc(row.event->time_zone, request->end_local, "end_local", &errors, &end_at) && ok;
         if (ok && end_at <= start_at)
-            events_errors_add(&errors, "end_local", "must be after start_local");
+            vb_handler_errors_add(&errors, "end_local", "must be after start_local");
     }
-    if ((status = s_check(call, &errors, "the new time")) != VB_STATUS_OK)
+    if ((status = vb_handler_check_errors(call, &errors, VB_STATUS_UNPROCESSABLE,
+                                          "the new time")) != VB_STATUS_OK)
         return status;
-    char *now = s_now(call, NULL);
+    char *now = vb_handler_now(call, NULL);
     events_occurrence_record_t *moved = NULL;
     status = events_store_occurrence_move(self->db, call->arena, request->id, request->start_local,
                                           request->end_local, start_at, end_at, now, &moved);
     if (status == VB_STATUS_OK)
         status = events_store_event_touch(self->db, request->event_id, now);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "moving the occurrence");
+        return vb_handler_store_failed(call, self->db, status, "moving the occurrence");
     if ((status = s_emit_occurrence(self, call, S_EVENT_TYPE("occurrence.moved"), moved)) !=
         VB_STATUS_OK)
         return status;
     Verbund__Events__V1__OccurrenceReply *reply =
-        s_reply(call, &verbund__events__v1__occurrence_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__occurrence_reply__descriptor);
     reply->occurrence = moved;
     return VB_STATUS_OK;
 }
@@ -878,7 +704,7 @@ events_handle_occurrence_cancel(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__OccurrenceCancelRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_reason(call, request->reason);
+    vb_status_t status = vb_handler_check_reason(call, request->reason);
     if (status != VB_STATUS_OK)
         return status;
     events_event_row_t row;
@@ -886,49 +712,36 @@ events_handle_occurrence_cancel(void *context, vb_rpc_call_t *call)
     if ((status = s_load_occurrence(self, call, request->event_id, request->id, &row,
                                     &occurrence)) != VB_STATUS_OK)
         return status;
-    char *now = s_now(call, NULL);
+    char *now = vb_handler_now(call, NULL);
     events_occurrence_record_t *cancelled = NULL;
     status = events_store_occurrence_cancel(self->db, call->arena, request->id, request->reason,
                                             now, &cancelled);
     if (status == VB_STATUS_OK)
         status = events_store_event_touch(self->db, request->event_id, now);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "cancelling the occurrence");
+        return vb_handler_store_failed(call, self->db, status, "cancelling the occurrence");
     if ((status = s_emit_occurrence(self, call, S_EVENT_TYPE("occurrence.cancelled"), cancelled)) !=
         VB_STATUS_OK)
         return status;
     Verbund__Events__V1__OccurrenceReply *reply =
-        s_reply(call, &verbund__events__v1__occurrence_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__occurrence_reply__descriptor);
     reply->occurrence = cancelled;
     return VB_STATUS_OK;
 }
 
 /* ---- registrations ---- */
 
-/* A member acts only for its own person; staff for anybody. */
-static vb_status_t
-s_require_self(vb_rpc_call_t *call, const char *person_id)
-{
-    if (s_is_staff(call))
-        return VB_STATUS_OK;
-    if (!s_is_authenticated(call))
-        return vb_rpc_fail(call, VB_STATUS_UNAUTHENTICATED, "this needs a token");
-    if (strcmp(s_caller_person(call), person_id) == 0)
-        return VB_STATUS_OK;
-    return vb_rpc_fail(call, VB_STATUS_FORBIDDEN, "a member may act only on its own registrations");
-}
-
 vb_status_t
 events_handle_registration_create(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__RegistrationCreateRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "event_id", request->event_id);
+    vb_status_t status = vb_handler_check_id(call, "event_id", request->event_id);
     if (status != VB_STATUS_OK ||
-        (status = s_check_id(call, "person_id", request->person_id)) != VB_STATUS_OK ||
-        (status = s_check_optional_id(call, "occurrence_id", request->occurrence_id)) !=
+        (status = vb_handler_check_id(call, "person_id", request->person_id)) != VB_STATUS_OK ||
+        (status = vb_handler_check_optional_id(call, "occurrence_id", request->occurrence_id)) !=
             VB_STATUS_OK ||
-        (status = s_require_self(call, request->person_id)) != VB_STATUS_OK)
+        (status = vb_handler_authorize(call, VB_HANDLER_SELF, request->person_id)) != VB_STATUS_OK)
         return status;
     if (request->n_table_preferences > EVENTS_TABLE_PREFERENCES_MAX) {
         vb_rpc_field_error(call, "table_preferences", "must have at most %d entries",
@@ -938,7 +751,8 @@ events_handle_registration_create(void *context, vb_rpc_call_t *call)
     for (size_t i = 0; i < request->n_table_preferences; i++) {
         char field[48];
         snprintf(field, sizeof field, "table_preferences[%zu]", i);
-        if ((status = s_check_id(call, field, request->table_preferences[i])) != VB_STATUS_OK)
+        if ((status = vb_handler_check_id(call, field, request->table_preferences[i])) !=
+            VB_STATUS_OK)
             return status;
     }
     /* the event's row lock serialises every registration of the event: count, then insert */
@@ -957,15 +771,16 @@ events_handle_registration_create(void *context, vb_rpc_call_t *call)
             return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE, "unknown occurrence");
         }
         if (status != VB_STATUS_OK)
-            return s_store_failed(self, call, status, "reading the occurrence");
+            return vb_handler_store_failed(call, self->db, status, "reading the occurrence");
         if (occurrence->status == EVENTS_STATUS_CANCELLED)
             return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE, "the occurrence is cancelled");
         int64_t start = 0;
         if (row.closes_at == INT64_MIN && events_time_parse(occurrence->start_at, &start) == 0)
             closes = start;
     }
-    int64_t now_seconds = 0;
-    char *now = s_now(call, &now_seconds);
+    int64_t now_us = vb_clock_now_us();
+    int64_t now_seconds = now_us / 1000000;
+    char *now = vb_handler_time(call, now_us, NULL);
     if (row.opens_at != INT64_MIN && now_seconds < row.opens_at)
         return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE, "registration opens at %s",
                            row.event->registration_opens_at);
@@ -978,7 +793,7 @@ events_handle_registration_create(void *context, vb_rpc_call_t *call)
         status = events_store_table_list(self->db, call->arena, request->event_id, &tables,
                                          &table_count);
         if (status != VB_STATUS_OK)
-            return s_store_failed(self, call, status, "reading the tables");
+            return vb_handler_store_failed(call, self->db, status, "reading the tables");
         for (size_t i = 0; i < request->n_table_preferences; i++) {
             bool found = false;
             for (size_t j = 0; j < table_count && !found; j++)
@@ -997,7 +812,7 @@ events_handle_registration_create(void *context, vb_rpc_call_t *call)
     status = events_store_registration_seats(self->db, request->event_id, request->occurrence_id,
                                              request->person_id, &taken, &waiting, &duplicate);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "counting seats");
+        return vb_handler_store_failed(call, self->db, status, "counting seats");
     if (duplicate) {
         vb_rpc_field_error(call, "person_id", "is already registered for this event");
         return vb_rpc_fail(call, VB_STATUS_CONFLICT, "person %s is already registered",
@@ -1025,14 +840,14 @@ events_handle_registration_create(void *context, vb_rpc_call_t *call)
         return vb_rpc_fail(call, status, "person %s is already registered", request->person_id);
     }
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "registering");
+        return vb_handler_store_failed(call, self->db, status, "registering");
     if ((status = s_emit_registration(self, call,
                                       confirmed ? S_EVENT_TYPE("registration.confirmed")
                                                 : S_EVENT_TYPE("registration.waitlisted"),
                                       registration)) != VB_STATUS_OK)
         return status;
     Verbund__Events__V1__RegistrationReply *reply =
-        s_reply(call, &verbund__events__v1__registration_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__registration_reply__descriptor);
     reply->registration = registration;
     return VB_STATUS_CREATED;
 }
@@ -1042,9 +857,10 @@ events_handle_registration_cancel(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__RegistrationCancelRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "event_id", request->event_id);
-    if (status != VB_STATUS_OK || (status = s_check_id(call, "id", request->id)) != VB_STATUS_OK ||
-        (status = s_require_authenticated(call)) != VB_STATUS_OK)
+    vb_status_t status = vb_handler_check_id(call, "event_id", request->event_id);
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_check_id(call, "id", request->id)) != VB_STATUS_OK ||
+        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK)
         return status;
     events_event_row_t row;
     if ((status = s_load_event(self, call, request->event_id, true, &row)) != VB_STATUS_OK)
@@ -1055,22 +871,23 @@ events_handle_registration_cancel(void *context, vb_rpc_call_t *call)
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, status, "registration %s not found", request->id);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the registration");
+        return vb_handler_store_failed(call, self->db, status, "reading the registration");
     if (!s_is_organiser(call, row.event) &&
-        (status = s_require_self(call, registration->person_id)) != VB_STATUS_OK)
+        (status = vb_handler_authorize(call, VB_HANDLER_SELF, registration->person_id)) !=
+            VB_STATUS_OK)
         return status;
     Verbund__Events__V1__RegistrationCancelReply *reply =
-        s_reply(call, &verbund__events__v1__registration_cancel_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__registration_cancel_reply__descriptor);
     if (registration->status == EVENTS_REGISTRATION_CANCELLED) { /* cancelling twice is once */
         reply->registration = registration;
         return VB_STATUS_OK;
     }
     bool was_confirmed = registration->status == EVENTS_REGISTRATION_CONFIRMED;
-    char *now = s_now(call, NULL);
+    char *now = vb_handler_now(call, NULL);
     events_registration_t *cancelled = NULL;
     status = events_store_registration_cancel(self->db, call->arena, request->id, now, &cancelled);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "cancelling the registration");
+        return vb_handler_store_failed(call, self->db, status, "cancelling the registration");
     if ((status = s_emit_registration(self, call, S_EVENT_TYPE("registration.cancelled"),
                                       cancelled)) != VB_STATUS_OK)
         return status;
@@ -1087,11 +904,11 @@ events_handle_registration_list(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__RegistrationListRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "event_id", request->event_id);
+    vb_status_t status = vb_handler_check_id(call, "event_id", request->event_id);
     if (status != VB_STATUS_OK ||
-        (status = s_check_optional_id(call, "occurrence_id", request->occurrence_id)) !=
+        (status = vb_handler_check_optional_id(call, "occurrence_id", request->occurrence_id)) !=
             VB_STATUS_OK ||
-        (status = s_require_authenticated(call)) != VB_STATUS_OK)
+        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK)
         return status;
     events_registration_status_t state;
     if (request->status[0] && events_registration_status_parse(request->status, &state) != 0) {
@@ -1103,8 +920,8 @@ events_handle_registration_list(void *context, vb_rpc_call_t *call)
         .status = request->status,
         .occurrence_id = request->occurrence_id,
     };
-    if (s_limit(call, request->limit, &filter.limit) != 0 ||
-        s_cursor(call, request->cursor, &filter.after_id) != 0)
+    if (vb_handler_limit(call, request->limit, &filter.limit) != 0 ||
+        vb_handler_cursor(call, request->cursor, &filter.after_id) != 0)
         return call->status;
     events_event_row_t row;
     if ((status = s_load_event(self, call, request->event_id, false, &row)) != VB_STATUS_OK ||
@@ -1114,16 +931,9 @@ events_handle_registration_list(void *context, vb_rpc_call_t *call)
     size_t count = 0;
     status = events_store_registration_list(self->db, call->arena, &filter, &items, &count);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "listing registrations");
-    Verbund__Events__V1__RegistrationListReply *reply =
-        s_reply(call, &verbund__events__v1__registration_list_reply__descriptor);
-    reply->next_cursor = (char *)"";
-    if (count > (size_t)filter.limit) {
-        count = (size_t)filter.limit;
-        reply->next_cursor = items[count - 1]->id;
-    }
-    reply->items = items;
-    reply->n_items = count;
+        return vb_handler_store_failed(call, self->db, status, "listing registrations");
+    vb_handler_list_reply(call, &verbund__events__v1__registration_list_reply__descriptor, items,
+                          count, filter.limit, "id");
     return VB_STATUS_OK;
 }
 
@@ -1132,14 +942,15 @@ events_handle_checkin_create(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__CheckinCreateRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "event_id", request->event_id);
+    vb_status_t status = vb_handler_check_id(call, "event_id", request->event_id);
     if (status != VB_STATUS_OK ||
-        (status = s_check_optional_id(call, "registration_id", request->registration_id)) !=
+        (status = vb_handler_check_optional_id(call, "registration_id",
+                                               request->registration_id)) != VB_STATUS_OK ||
+        (status = vb_handler_check_optional_id(call, "person_id", request->person_id)) !=
             VB_STATUS_OK ||
-        (status = s_check_optional_id(call, "person_id", request->person_id)) != VB_STATUS_OK ||
-        (status = s_check_optional_id(call, "occurrence_id", request->occurrence_id)) !=
+        (status = vb_handler_check_optional_id(call, "occurrence_id", request->occurrence_id)) !=
             VB_STATUS_OK ||
-        (status = s_require_authenticated(call)) != VB_STATUS_OK)
+        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK)
         return status;
     if (!request->registration_id[0] && !request->person_id[0]) {
         vb_rpc_field_error(call, "registration_id", "or person_id is required");
@@ -1160,22 +971,22 @@ events_handle_checkin_create(void *context, vb_rpc_call_t *call)
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, status, "no registration of this event matches");
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the registration");
+        return vb_handler_store_failed(call, self->db, status, "reading the registration");
     if (registration->status != EVENTS_REGISTRATION_CONFIRMED)
         return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE,
                            "only a confirmed registration can be checked in (this one is %s)",
                            events_registration_status_name(registration->status));
-    char *now = s_now(call, NULL);
+    char *now = vb_handler_now(call, NULL);
     events_registration_t *recorded = NULL;
     status = events_store_registration_checkin(self->db, call->arena, registration->id,
                                                request->no_show, now, &recorded);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "recording the check-in");
+        return vb_handler_store_failed(call, self->db, status, "recording the check-in");
     if ((status = s_emit_registration(self, call, S_EVENT_TYPE("checkin.recorded"), recorded)) !=
         VB_STATUS_OK)
         return status;
     Verbund__Events__V1__RegistrationReply *reply =
-        s_reply(call, &verbund__events__v1__registration_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__registration_reply__descriptor);
     reply->registration = recorded;
     return VB_STATUS_CREATED;
 }
@@ -1187,8 +998,9 @@ static vb_status_t
 s_load_managed_event(events_t *self, vb_rpc_call_t *call, const char *event_id,
                      events_event_row_t *row)
 {
-    vb_status_t status = s_check_id(call, "event_id", event_id);
-    if (status != VB_STATUS_OK || (status = s_require_authenticated(call)) != VB_STATUS_OK ||
+    vb_status_t status = vb_handler_check_id(call, "event_id", event_id);
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK ||
         (status = s_load_event(self, call, event_id, true, row)) != VB_STATUS_OK ||
         (status = s_require_manager(call, row->event)) != VB_STATUS_OK)
         return status;
@@ -1208,7 +1020,8 @@ events_handle_table_create(void *context, vb_rpc_call_t *call)
         return status;
     events_errors_t errors = {.count = 0};
     events_validate_table(request->table, "table", &errors);
-    if ((status = s_check(call, &errors, "table")) != VB_STATUS_OK)
+    if ((status = vb_handler_check_errors(call, &errors, VB_STATUS_UNPROCESSABLE, "table")) !=
+        VB_STATUS_OK)
         return status;
     events_table_t *table = vb_arena_alloc(call->arena, sizeof *table);
     *table = *request->table;
@@ -1216,16 +1029,16 @@ events_handle_table_create(void *context, vb_rpc_call_t *call)
     vb_uuid7(id);
     table->id = vb_arena_strdup(call->arena, id);
     table->event_id = request->event_id;
-    status = events_store_table_insert(self->db, table, s_now(call, NULL));
+    status = events_store_table_insert(self->db, table, vb_handler_now(call, NULL));
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "creating the table");
+        return vb_handler_store_failed(call, self->db, status, "creating the table");
     Verbund__Events__V1__TableEvent payload = VERBUND__EVENTS__V1__TABLE_EVENT__INIT;
     payload.table = table;
-    if ((status = s_emit(self, call, S_EVENT_TYPE("table.created"), table->id, &payload.base)) !=
-        VB_STATUS_OK)
+    if ((status = vb_handler_emit(call, self->outbox, self->db, S_EVENT_TYPE("table.created"),
+                                  table->id, &payload.base)) != VB_STATUS_OK)
         return status;
     Verbund__Events__V1__TableReply *reply =
-        s_reply(call, &verbund__events__v1__table_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__table_reply__descriptor);
     reply->table = table;
     return VB_STATUS_CREATED;
 }
@@ -1235,18 +1048,18 @@ events_handle_table_list(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__TableListRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "event_id", request->event_id);
+    vb_status_t status = vb_handler_check_id(call, "event_id", request->event_id);
     if (status != VB_STATUS_OK)
         return status;
     events_event_row_t row;
     if ((status = s_load_event(self, call, request->event_id, false, &row)) != VB_STATUS_OK)
         return status;
     Verbund__Events__V1__TableListReply *reply =
-        s_reply(call, &verbund__events__v1__table_list_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__table_list_reply__descriptor);
     status = events_store_table_list(self->db, call->arena, request->event_id, &reply->items,
                                      &reply->n_items);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "listing tables");
+        return vb_handler_store_failed(call, self->db, status, "listing tables");
     return VB_STATUS_OK;
 }
 
@@ -1266,10 +1079,12 @@ events_handle_table_assignment_put(void *context, vb_rpc_call_t *call)
     for (size_t i = 0; i < request->n_assignments; i++) {
         char field[64];
         snprintf(field, sizeof field, "assignments[%zu].table_id", i);
-        if ((status = s_check_id(call, field, request->assignments[i]->table_id)) != VB_STATUS_OK)
+        if ((status = vb_handler_check_id(call, field, request->assignments[i]->table_id)) !=
+            VB_STATUS_OK)
             return status;
         snprintf(field, sizeof field, "assignments[%zu].person_id", i);
-        if ((status = s_check_id(call, field, request->assignments[i]->person_id)) != VB_STATUS_OK)
+        if ((status = vb_handler_check_id(call, field, request->assignments[i]->person_id)) !=
+            VB_STATUS_OK)
             return status;
     }
     events_table_t **tables = NULL;
@@ -1277,13 +1092,13 @@ events_handle_table_assignment_put(void *context, vb_rpc_call_t *call)
     status =
         events_store_table_list(self->db, call->arena, request->event_id, &tables, &table_count);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the tables");
+        return vb_handler_store_failed(call, self->db, status, "reading the tables");
     events_assignment_t **existing = NULL;
     size_t existing_count = 0;
     if (!request->replace &&
         (status = events_store_assignment_list(self->db, call->arena, request->event_id, &existing,
                                                &existing_count)) != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the assignments");
+        return vb_handler_store_failed(call, self->db, status, "reading the assignments");
     /* the request's own entries first, so field errors name their index in the request */
     events_errors_t errors = {.count = 0};
     events_cafe_validate(request->assignments, request->n_assignments, tables, table_count,
@@ -1295,22 +1110,24 @@ events_handle_table_assignment_put(void *context, vb_rpc_call_t *call)
     if (errors.count == 0 && existing_count > 0)
         events_cafe_validate(merged, merged_count, tables, table_count, row.event->rounds, NULL, 0,
                              &errors);
-    if ((status = s_check(call, &errors, "assignments")) != VB_STATUS_OK)
+    if ((status = vb_handler_check_errors(call, &errors, VB_STATUS_UNPROCESSABLE, "assignments")) !=
+        VB_STATUS_OK)
         return status;
     status = events_store_assignment_replace(self->db, call->arena, request->event_id, merged,
                                              merged_count);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "saving the assignments");
+        return vb_handler_store_failed(call, self->db, status, "saving the assignments");
     Verbund__Events__V1__TableAssignmentsEvent payload =
         VERBUND__EVENTS__V1__TABLE_ASSIGNMENTS_EVENT__INIT;
     payload.event_id = request->event_id;
     payload.assignments = merged;
     payload.n_assignments = merged_count;
-    if ((status = s_emit(self, call, S_EVENT_TYPE("table_assignments.updated"), request->event_id,
-                         &payload.base)) != VB_STATUS_OK)
+    if ((status = vb_handler_emit(call, self->outbox, self->db,
+                                  S_EVENT_TYPE("table_assignments.updated"), request->event_id,
+                                  &payload.base)) != VB_STATUS_OK)
         return status;
     Verbund__Events__V1__TableAssignmentListReply *reply =
-        s_reply(call, &verbund__events__v1__table_assignment_list_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__table_assignment_list_reply__descriptor);
     reply->items = merged;
     reply->n_items = merged_count;
     return VB_STATUS_OK;
@@ -1321,18 +1138,19 @@ events_handle_table_assignment_list(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__TableAssignmentListRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "event_id", request->event_id);
-    if (status != VB_STATUS_OK || (status = s_require_authenticated(call)) != VB_STATUS_OK)
+    vb_status_t status = vb_handler_check_id(call, "event_id", request->event_id);
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK)
         return status;
     events_event_row_t row;
     if ((status = s_load_event(self, call, request->event_id, false, &row)) != VB_STATUS_OK)
         return status;
     Verbund__Events__V1__TableAssignmentListReply *reply =
-        s_reply(call, &verbund__events__v1__table_assignment_list_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__table_assignment_list_reply__descriptor);
     status = events_store_assignment_list(self->db, call->arena, request->event_id, &reply->items,
                                           &reply->n_items);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "listing assignments");
+        return vb_handler_store_failed(call, self->db, status, "listing assignments");
     return VB_STATUS_OK;
 }
 
@@ -1349,7 +1167,7 @@ s_slot(const events_event_t *event, const char *start_local, const char *end_loc
     bool ok = s_to_utc(event->time_zone, start_local, start_field, errors, start);
     ok = s_to_utc(event->time_zone, end_local, end_field, errors, end) && ok;
     if (ok && *end <= *start)
-        events_errors_add(errors, end_field, "must be after %s", start_field);
+        vb_handler_errors_add(errors, end_field, "must be after %s", start_field);
 }
 
 vb_status_t
@@ -1367,7 +1185,8 @@ events_handle_booth_create(void *context, vb_rpc_call_t *call)
     if (errors.count == 0)
         s_slot(row.event, request->booth->pitch_start_local, request->booth->pitch_end_local,
                "booth.pitch_start_local", "booth.pitch_end_local", &errors, &start, &end);
-    if ((status = s_check(call, &errors, "booth")) != VB_STATUS_OK)
+    if ((status = vb_handler_check_errors(call, &errors, VB_STATUS_UNPROCESSABLE, "booth")) !=
+        VB_STATUS_OK)
         return status;
     events_booth_t *booth = vb_arena_alloc(call->arena, sizeof *booth);
     *booth = *request->booth;
@@ -1378,16 +1197,17 @@ events_handle_booth_create(void *context, vb_rpc_call_t *call)
     bool has_pitch = booth->pitch_start_local[0] != '\0';
     booth->pitch_start_at = has_pitch ? s_time_text(call, start) : (char *)"";
     booth->pitch_end_at = has_pitch ? s_time_text(call, end) : (char *)"";
-    status = events_store_booth_insert(self->db, call->arena, booth, start, end, s_now(call, NULL));
+    status = events_store_booth_insert(self->db, call->arena, booth, start, end,
+                                       vb_handler_now(call, NULL));
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "creating the booth");
+        return vb_handler_store_failed(call, self->db, status, "creating the booth");
     Verbund__Events__V1__BoothEvent payload = VERBUND__EVENTS__V1__BOOTH_EVENT__INIT;
     payload.booth = booth;
-    if ((status = s_emit(self, call, S_EVENT_TYPE("booth.created"), booth->id, &payload.base)) !=
-        VB_STATUS_OK)
+    if ((status = vb_handler_emit(call, self->outbox, self->db, S_EVENT_TYPE("booth.created"),
+                                  booth->id, &payload.base)) != VB_STATUS_OK)
         return status;
     Verbund__Events__V1__BoothReply *reply =
-        s_reply(call, &verbund__events__v1__booth_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__booth_reply__descriptor);
     reply->booth = booth;
     return VB_STATUS_CREATED;
 }
@@ -1397,18 +1217,18 @@ events_handle_booth_list(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__BoothListRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "event_id", request->event_id);
+    vb_status_t status = vb_handler_check_id(call, "event_id", request->event_id);
     if (status != VB_STATUS_OK)
         return status;
     events_event_row_t row;
     if ((status = s_load_event(self, call, request->event_id, false, &row)) != VB_STATUS_OK)
         return status;
     Verbund__Events__V1__BoothListReply *reply =
-        s_reply(call, &verbund__events__v1__booth_list_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__booth_list_reply__descriptor);
     status = events_store_booth_list(self->db, call->arena, request->event_id, &reply->items,
                                      &reply->n_items);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "listing booths");
+        return vb_handler_store_failed(call, self->db, status, "listing booths");
     return VB_STATUS_OK;
 }
 
@@ -1427,7 +1247,8 @@ events_handle_agenda_item_create(void *context, vb_rpc_call_t *call)
     if (errors.count == 0)
         s_slot(row.event, request->item->start_local, request->item->end_local, "item.start_local",
                "item.end_local", &errors, &start, &end);
-    if ((status = s_check(call, &errors, "agenda item")) != VB_STATUS_OK)
+    if ((status = vb_handler_check_errors(call, &errors, VB_STATUS_UNPROCESSABLE, "agenda item")) !=
+        VB_STATUS_OK)
         return status;
     events_agenda_item_t *item = vb_arena_alloc(call->arena, sizeof *item);
     *item = *request->item;
@@ -1437,16 +1258,17 @@ events_handle_agenda_item_create(void *context, vb_rpc_call_t *call)
     item->event_id = request->event_id;
     item->start_at = s_time_text(call, start);
     item->end_at = s_time_text(call, end);
-    status = events_store_agenda_insert(self->db, call->arena, item, start, end, s_now(call, NULL));
+    status = events_store_agenda_insert(self->db, call->arena, item, start, end,
+                                        vb_handler_now(call, NULL));
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "creating the agenda item");
+        return vb_handler_store_failed(call, self->db, status, "creating the agenda item");
     Verbund__Events__V1__AgendaItemEvent payload = VERBUND__EVENTS__V1__AGENDA_ITEM_EVENT__INIT;
     payload.item = item;
-    if ((status = s_emit(self, call, S_EVENT_TYPE("agenda_item.created"), item->id,
-                         &payload.base)) != VB_STATUS_OK)
+    if ((status = vb_handler_emit(call, self->outbox, self->db, S_EVENT_TYPE("agenda_item.created"),
+                                  item->id, &payload.base)) != VB_STATUS_OK)
         return status;
     Verbund__Events__V1__AgendaItemReply *reply =
-        s_reply(call, &verbund__events__v1__agenda_item_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__agenda_item_reply__descriptor);
     reply->item = item;
     return VB_STATUS_CREATED;
 }
@@ -1456,18 +1278,18 @@ events_handle_agenda_list(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__AgendaListRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "event_id", request->event_id);
+    vb_status_t status = vb_handler_check_id(call, "event_id", request->event_id);
     if (status != VB_STATUS_OK)
         return status;
     events_event_row_t row;
     if ((status = s_load_event(self, call, request->event_id, false, &row)) != VB_STATUS_OK)
         return status;
     Verbund__Events__V1__AgendaListReply *reply =
-        s_reply(call, &verbund__events__v1__agenda_list_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__agenda_list_reply__descriptor);
     status = events_store_agenda_list(self->db, call->arena, request->event_id, &reply->items,
                                       &reply->n_items);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "listing the agenda");
+        return vb_handler_store_failed(call, self->db, status, "listing the agenda");
     return VB_STATUS_OK;
 }
 
@@ -1486,7 +1308,8 @@ s_calendar_reply(events_t *self, vb_rpc_call_t *call, const char *name,
         vb_log_error("rendering the calendar \"%s\" failed: %s", name, error);
         return vb_rpc_fail(call, VB_STATUS_INTERNAL, "the calendar could not be rendered");
     }
-    events_document_t *document = s_reply(call, &verbund__common__v1__document__descriptor);
+    events_document_t *document =
+        vb_handler_reply(call, &verbund__common__v1__document__descriptor);
     document->content_type = (char *)S_CONTENT_TYPE;
     document->body = vb_arena_strdup(call->arena, text);
     document->etag = (char *)"";
@@ -1501,7 +1324,7 @@ s_feed(events_t *self, vb_rpc_call_t *call, events_feed_kind_t kind, const char 
     vb_status_t status =
         events_store_feed(self->db, call->arena, kind, key, EVENTS_FEED_MAX_ITEMS, rows, count);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the calendar");
+        return vb_handler_store_failed(call, self->db, status, "reading the calendar");
     return VB_STATUS_OK;
 }
 
@@ -1510,7 +1333,7 @@ events_handle_event_calendar(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__EventCalendarRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "id", request->id);
+    vb_status_t status = vb_handler_check_id(call, "id", request->id);
     if (status != VB_STATUS_OK)
         return status;
     events_event_row_t row;
@@ -1530,8 +1353,9 @@ events_handle_community_calendar(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__CommunityCalendarRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "community_id", request->community_id);
-    if (status != VB_STATUS_OK || (status = s_require_authenticated(call)) != VB_STATUS_OK)
+    vb_status_t status = vb_handler_check_id(call, "community_id", request->community_id);
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK)
         return status;
     events_feed_item_t *rows = NULL;
     size_t count = 0;
@@ -1569,7 +1393,7 @@ events_handle_personal_calendar(void *context, vb_rpc_call_t *call)
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, VB_STATUS_NOT_FOUND, "no such calendar");
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the calendar token");
+        return vb_handler_store_failed(call, self->db, status, "reading the calendar token");
     events_feed_item_t *rows = NULL;
     size_t count = 0;
     if ((status = s_feed(self, call, EVENTS_FEED_PERSON, person_id, &rows, &count)) != VB_STATUS_OK)
@@ -1582,18 +1406,19 @@ events_handle_calendar_token_create(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__CalendarTokenCreateRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "person_id", request->person_id);
+    vb_status_t status = vb_handler_check_id(call, "person_id", request->person_id);
     if (status != VB_STATUS_OK ||
-        (status = s_require_self(call, request->person_id)) != VB_STATUS_OK)
+        (status = vb_handler_authorize(call, VB_HANDLER_SELF, request->person_id)) != VB_STATUS_OK)
         return status;
     char token[EVENTS_FEED_TOKEN_SIZE], hash[EVENTS_FEED_HASH_SIZE];
     events_feed_token_generate(token);
     VB_ASSERT(events_feed_token_hash(token, hash) == 0);
-    status = events_store_calendar_token_put(self->db, request->person_id, hash, s_now(call, NULL));
+    status = events_store_calendar_token_put(self->db, request->person_id, hash,
+                                             vb_handler_now(call, NULL));
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "storing the calendar token");
+        return vb_handler_store_failed(call, self->db, status, "storing the calendar token");
     Verbund__Events__V1__CalendarTokenReply *reply =
-        s_reply(call, &verbund__events__v1__calendar_token_reply__descriptor);
+        vb_handler_reply(call, &verbund__events__v1__calendar_token_reply__descriptor);
     reply->token = vb_arena_strdup(call->arena, token);
     reply->url = vb_arena_printf(call->arena, "/v1/calendar/%s.ics", token);
     return VB_STATUS_CREATED;

@@ -4,14 +4,13 @@
  * Does not: decide anything; handlers and the domain modules do. */
 #include "events_store.h"
 
-#include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "vb/assert.h"
+#include "vb/db_query.h"
 #include "events_validate.h"
 
 /* The SQL is laid out by hand: clang-format would split it mid-clause. */
@@ -285,91 +284,14 @@ events_store_statements(size_t *count)
     return s_statements;
 }
 
-/* ---- helpers: parameters ---- */
-
-static const char *
-s_null_if_empty(const char *s)
-{
-    return s && s[0] ? s : NULL;
-}
-
-static const char *
-s_int(vb_arena_t *arena, int64_t value)
-{
-    return vb_arena_printf(arena, "%" PRId64, value);
-}
-
-static const char *
-s_bool(bool value)
-{
-    return value ? "true" : "false";
-}
-
-/* A JSON array of strings in the arena, or NULL when a string is not valid UTF-8. */
-static const char *
-s_strings_json(vb_arena_t *arena, char *const *items, size_t count)
-{
-    json_t *array = json_array();
-    VB_ASSERT(array);
-    for (size_t i = 0; i < count; i++) {
-        json_t *item = json_string(items[i]);
-        if (!item || json_array_append_new(array, item) != 0) {
-            json_decref(array);
-            return NULL;
-        }
-    }
-    char *text = json_dumps(array, JSON_COMPACT);
-    json_decref(array);
-    VB_ASSERT(text);
-    char *copy = vb_arena_strdup(arena, text);
-    free(text);
-    return copy;
-}
-
-static char *
-s_dump(vb_arena_t *arena, json_t *json)
-{
-    char *text = json_dumps(json, JSON_COMPACT);
-    json_decref(json);
-    VB_ASSERT(text);
-    char *copy = vb_arena_strdup(arena, text);
-    free(text);
-    return copy;
-}
-
 /* ---- helpers: rows ---- */
-
-static char *
-s_text(vb_arena_t *arena, const vb_db_row_t *row, int column)
-{
-    return vb_arena_strdup(arena, vb_db_row_text(row, column));
-}
-
-static void
-s_parse_strings(vb_arena_t *arena, const char *text, char ***items, size_t *count)
-{
-    *items = NULL;
-    *count = 0;
-    json_t *array = json_loads(text, 0, NULL);
-    if (json_is_array(array) && json_array_size(array) > 0) {
-        size_t n = json_array_size(array);
-        *items = vb_arena_alloc(arena, n * sizeof(char *));
-        for (size_t i = 0; i < n; i++) {
-            json_t *item = json_array_get(array, i);
-            (*items)[i] =
-                vb_arena_strdup(arena, json_is_string(item) ? json_string_value(item) : "");
-        }
-        *count = n;
-    }
-    json_decref(array);
-}
 
 static events_money_t *
 s_money(vb_arena_t *arena, const vb_db_row_t *row, int cents_column, int currency_column)
 {
     events_money_t *money = vb_arena_message(arena, &verbund__common__v1__money__descriptor);
     money->cents = vb_db_row_int64(row, cents_column);
-    money->currency = s_text(arena, row, currency_column);
+    money->currency = vb_db_row_strdup(arena, row, currency_column);
     return money;
 }
 
@@ -384,43 +306,43 @@ s_build_event_row(vb_arena_t *arena, const vb_db_row_t *row)
 {
     events_event_row_t *out = vb_arena_alloc(arena, sizeof *out);
     events_event_t *e = vb_arena_message(arena, &verbund__events__v1__event__descriptor);
-    e->id = s_text(arena, row, 0);
-    e->title = s_text(arena, row, 1);
-    e->description = s_text(arena, row, 2);
+    e->id = vb_db_row_strdup(arena, row, 0);
+    e->title = vb_db_row_strdup(arena, row, 1);
+    e->description = vb_db_row_strdup(arena, row, 2);
     (void)events_kind_parse(vb_db_row_text(row, 3), &e->kind); /* the CHECK allows no other */
-    e->community_id = s_text(arena, row, 4);
-    e->organiser_person_id = s_text(arena, row, 5);
-    e->start_local = s_text(arena, row, 6);
-    e->end_local = s_text(arena, row, 7);
-    e->time_zone = s_text(arena, row, 8);
-    e->start_at = s_text(arena, row, 9);
-    e->end_at = s_text(arena, row, 10);
+    e->community_id = vb_db_row_strdup(arena, row, 4);
+    e->organiser_person_id = vb_db_row_strdup(arena, row, 5);
+    e->start_local = vb_db_row_strdup(arena, row, 6);
+    e->end_local = vb_db_row_strdup(arena, row, 7);
+    e->time_zone = vb_db_row_strdup(arena, row, 8);
+    e->start_at = vb_db_row_strdup(arena, row, 9);
+    e->end_at = vb_db_row_strdup(arena, row, 10);
     if (vb_db_row_text(row, 11)[0] || vb_db_row_text(row, 12)[0]) {
         e->venue = vb_arena_message(arena, &verbund__events__v1__venue__descriptor);
-        e->venue->name = s_text(arena, row, 11);
-        e->venue->address = s_text(arena, row, 12);
+        e->venue->name = vb_db_row_strdup(arena, row, 11);
+        e->venue->address = vb_db_row_strdup(arena, row, 12);
     }
-    e->online_url = s_text(arena, row, 13);
+    e->online_url = vb_db_row_strdup(arena, row, 13);
     e->capacity = (int32_t)vb_db_row_int64(row, 14);
-    e->registration_opens_at = s_text(arena, row, 15);
-    e->registration_closes_at = s_text(arena, row, 16);
+    e->registration_opens_at = vb_db_row_strdup(arena, row, 15);
+    e->registration_closes_at = vb_db_row_strdup(arena, row, 16);
     if (vb_db_row_bool(row, 17))
         e->price_member = s_money(arena, row, 18, 19);
     if (vb_db_row_bool(row, 20))
         e->price_non_member = s_money(arena, row, 21, 22);
-    e->language = s_text(arena, row, 23);
-    s_parse_strings(arena, vb_db_row_text(row, 24), &e->topics, &e->n_topics);
+    e->language = vb_db_row_strdup(arena, row, 23);
+    vb_db_json_strings_parse(arena, vb_db_row_text(row, 24), &e->topics, &e->n_topics);
     e->status = s_status(vb_db_row_text(row, 25));
     e->version = vb_db_row_int64(row, 26);
-    e->rrule = s_text(arena, row, 27);
+    e->rrule = vb_db_row_strdup(arena, row, 27);
     e->rounds = (int32_t)vb_db_row_int64(row, 28);
     e->public_ = vb_db_row_bool(row, 29);
-    e->cancel_reason = s_text(arena, row, 30);
+    e->cancel_reason = vb_db_row_strdup(arena, row, 30);
     e->confirmed_count = (int32_t)vb_db_row_int64(row, 31);
     e->waitlisted_count = (int32_t)vb_db_row_int64(row, 32);
     e->occurrence_count = (int32_t)vb_db_row_int64(row, 33);
-    e->created_at = s_text(arena, row, 34);
-    e->updated_at = s_text(arena, row, 35);
+    e->created_at = vb_db_row_strdup(arena, row, 34);
+    e->updated_at = vb_db_row_strdup(arena, row, 35);
     e->free = events_is_free(e);
     out->event = e;
     out->start_at = vb_db_row_int64(row, 36);
@@ -442,17 +364,17 @@ s_build_occurrence(vb_arena_t *arena, const vb_db_row_t *row)
 {
     events_occurrence_record_t *o =
         vb_arena_message(arena, &verbund__events__v1__occurrence__descriptor);
-    o->id = s_text(arena, row, 0);
-    o->event_id = s_text(arena, row, 1);
+    o->id = vb_db_row_strdup(arena, row, 0);
+    o->event_id = vb_db_row_strdup(arena, row, 1);
     o->ordinal = (int32_t)vb_db_row_int64(row, 2);
-    o->start_local = s_text(arena, row, 3);
-    o->end_local = s_text(arena, row, 4);
-    o->start_at = s_text(arena, row, 5);
-    o->end_at = s_text(arena, row, 6);
+    o->start_local = vb_db_row_strdup(arena, row, 3);
+    o->end_local = vb_db_row_strdup(arena, row, 4);
+    o->start_at = vb_db_row_strdup(arena, row, 5);
+    o->end_at = vb_db_row_strdup(arena, row, 6);
     o->status = s_status(vb_db_row_text(row, 7));
     o->moved = vb_db_row_bool(row, 8);
     o->version = vb_db_row_int64(row, 9);
-    o->cancel_reason = s_text(arena, row, 10);
+    o->cancel_reason = vb_db_row_strdup(arena, row, 10);
     return o;
 }
 
@@ -461,17 +383,18 @@ s_build_registration(vb_arena_t *arena, const vb_db_row_t *row)
 {
     events_registration_t *r =
         vb_arena_message(arena, &verbund__events__v1__registration__descriptor);
-    r->id = s_text(arena, row, 0);
-    r->event_id = s_text(arena, row, 1);
-    r->occurrence_id = s_text(arena, row, 2);
-    r->person_id = s_text(arena, row, 3);
+    r->id = vb_db_row_strdup(arena, row, 0);
+    r->event_id = vb_db_row_strdup(arena, row, 1);
+    r->occurrence_id = vb_db_row_strdup(arena, row, 2);
+    r->person_id = vb_db_row_strdup(arena, row, 3);
     (void)events_registration_status_parse(vb_db_row_text(row, 4), &r->status);
     r->waitlist_position = (int32_t)vb_db_row_int64(row, 5);
-    s_parse_strings(arena, vb_db_row_text(row, 6), &r->table_preferences, &r->n_table_preferences);
-    r->created_at = s_text(arena, row, 7);
-    r->promoted_at = s_text(arena, row, 8);
-    r->cancelled_at = s_text(arena, row, 9);
-    r->checked_in_at = s_text(arena, row, 10);
+    vb_db_json_strings_parse(arena, vb_db_row_text(row, 6), &r->table_preferences,
+                             &r->n_table_preferences);
+    r->created_at = vb_db_row_strdup(arena, row, 7);
+    r->promoted_at = vb_db_row_strdup(arena, row, 8);
+    r->cancelled_at = vb_db_row_strdup(arena, row, 9);
+    r->checked_in_at = vb_db_row_strdup(arena, row, 10);
     r->no_show = vb_db_row_bool(row, 11);
     r->version = vb_db_row_int64(row, 12);
     return r;
@@ -481,10 +404,10 @@ static void *
 s_build_table(vb_arena_t *arena, const vb_db_row_t *row)
 {
     events_table_t *t = vb_arena_message(arena, &verbund__events__v1__table__descriptor);
-    t->id = s_text(arena, row, 0);
-    t->event_id = s_text(arena, row, 1);
-    t->topic = s_text(arena, row, 2);
-    t->moderator_person_id = s_text(arena, row, 3);
+    t->id = vb_db_row_strdup(arena, row, 0);
+    t->event_id = vb_db_row_strdup(arena, row, 1);
+    t->topic = vb_db_row_strdup(arena, row, 2);
+    t->moderator_person_id = vb_db_row_strdup(arena, row, 3);
     t->capacity = (int32_t)vb_db_row_int64(row, 4);
     return t;
 }
@@ -495,8 +418,8 @@ s_build_assignment(vb_arena_t *arena, const vb_db_row_t *row)
     events_assignment_t *a =
         vb_arena_message(arena, &verbund__events__v1__table_assignment__descriptor);
     a->round = (int32_t)vb_db_row_int64(row, 0);
-    a->table_id = s_text(arena, row, 1);
-    a->person_id = s_text(arena, row, 2);
+    a->table_id = vb_db_row_strdup(arena, row, 1);
+    a->person_id = vb_db_row_strdup(arena, row, 2);
     return a;
 }
 
@@ -504,15 +427,15 @@ static void *
 s_build_booth(vb_arena_t *arena, const vb_db_row_t *row)
 {
     events_booth_t *b = vb_arena_message(arena, &verbund__events__v1__booth__descriptor);
-    b->id = s_text(arena, row, 0);
-    b->event_id = s_text(arena, row, 1);
-    b->organization_id = s_text(arena, row, 2);
-    b->project_name = s_text(arena, row, 3);
-    b->description = s_text(arena, row, 4);
-    b->pitch_start_local = s_text(arena, row, 5);
-    b->pitch_end_local = s_text(arena, row, 6);
-    b->pitch_start_at = s_text(arena, row, 7);
-    b->pitch_end_at = s_text(arena, row, 8);
+    b->id = vb_db_row_strdup(arena, row, 0);
+    b->event_id = vb_db_row_strdup(arena, row, 1);
+    b->organization_id = vb_db_row_strdup(arena, row, 2);
+    b->project_name = vb_db_row_strdup(arena, row, 3);
+    b->description = vb_db_row_strdup(arena, row, 4);
+    b->pitch_start_local = vb_db_row_strdup(arena, row, 5);
+    b->pitch_end_local = vb_db_row_strdup(arena, row, 6);
+    b->pitch_start_at = vb_db_row_strdup(arena, row, 7);
+    b->pitch_end_at = vb_db_row_strdup(arena, row, 8);
     return b;
 }
 
@@ -521,16 +444,16 @@ s_build_agenda_item(vb_arena_t *arena, const vb_db_row_t *row)
 {
     events_agenda_item_t *a =
         vb_arena_message(arena, &verbund__events__v1__agenda_item__descriptor);
-    a->id = s_text(arena, row, 0);
-    a->event_id = s_text(arena, row, 1);
+    a->id = vb_db_row_strdup(arena, row, 0);
+    a->event_id = vb_db_row_strdup(arena, row, 1);
     (void)events_agenda_kind_parse(vb_db_row_text(row, 2), &a->kind);
-    a->title = s_text(arena, row, 3);
-    a->start_local = s_text(arena, row, 4);
-    a->end_local = s_text(arena, row, 5);
-    a->start_at = s_text(arena, row, 6);
-    a->end_at = s_text(arena, row, 7);
-    s_parse_strings(arena, vb_db_row_text(row, 8), &a->speaker_person_ids,
-                    &a->n_speaker_person_ids);
+    a->title = vb_db_row_strdup(arena, row, 3);
+    a->start_local = vb_db_row_strdup(arena, row, 4);
+    a->end_local = vb_db_row_strdup(arena, row, 5);
+    a->start_at = vb_db_row_strdup(arena, row, 6);
+    a->end_at = vb_db_row_strdup(arena, row, 7);
+    vb_db_json_strings_parse(arena, vb_db_row_text(row, 8), &a->speaker_person_ids,
+                             &a->n_speaker_person_ids);
     return a;
 }
 
@@ -538,72 +461,20 @@ static void *
 s_build_feed_item(vb_arena_t *arena, const vb_db_row_t *row)
 {
     events_feed_item_t *f = vb_arena_alloc(arena, sizeof *f);
-    f->uid_id = s_text(arena, row, 0);
+    f->uid_id = vb_db_row_strdup(arena, row, 0);
     f->sequence = vb_db_row_int64(row, 1);
-    f->title = s_text(arena, row, 2);
-    f->description = s_text(arena, row, 3);
-    f->venue_name = s_text(arena, row, 4);
-    f->venue_address = s_text(arena, row, 5);
-    f->online_url = s_text(arena, row, 6);
-    f->time_zone = s_text(arena, row, 7);
-    f->kind = s_text(arena, row, 8);
+    f->title = vb_db_row_strdup(arena, row, 2);
+    f->description = vb_db_row_strdup(arena, row, 3);
+    f->venue_name = vb_db_row_strdup(arena, row, 4);
+    f->venue_address = vb_db_row_strdup(arena, row, 5);
+    f->online_url = vb_db_row_strdup(arena, row, 6);
+    f->time_zone = vb_db_row_strdup(arena, row, 7);
+    f->kind = vb_db_row_strdup(arena, row, 8);
     f->start_at = vb_db_row_int64(row, 9);
     f->end_at = vb_db_row_int64(row, 10);
     f->updated_at = vb_db_row_int64(row, 11);
     f->cancelled = vb_db_row_bool(row, 12);
     return f;
-}
-
-typedef void *(*s_builder_fn)(vb_arena_t *arena, const vb_db_row_t *row);
-
-typedef struct {
-    vb_arena_t *arena;
-    s_builder_fn build;
-    void **items;
-    size_t count;
-    size_t capacity;
-} s_rows_t;
-
-static int
-s_collect_row(void *arg, const vb_db_row_t *row)
-{
-    s_rows_t *rows = arg;
-    if (rows->count == rows->capacity) {
-        size_t capacity = rows->capacity ? rows->capacity * 2 : 16;
-        void **items = vb_arena_alloc(rows->arena, capacity * sizeof(void *));
-        if (rows->count)
-            memcpy(items, rows->items, rows->count * sizeof(void *));
-        rows->items = items;
-        rows->capacity = capacity;
-    }
-    rows->items[rows->count++] = rows->build(rows->arena, row);
-    return 0;
-}
-
-static vb_status_t
-s_query(vb_db_t *db, vb_arena_t *arena, const char *statement, const char *const *params,
-        int param_count, s_builder_fn build, void ***items, size_t *count)
-{
-    s_rows_t rows = {.arena = arena, .build = build};
-    vb_status_t status = vb_db_run(db, statement, params, param_count, s_collect_row, &rows, NULL);
-    *items = rows.items;
-    *count = rows.count;
-    return status;
-}
-
-static vb_status_t
-s_query_one(vb_db_t *db, vb_arena_t *arena, const char *statement, const char *const *params,
-            int param_count, s_builder_fn build, void **out)
-{
-    void **items = NULL;
-    size_t count = 0;
-    vb_status_t status = s_query(db, arena, statement, params, param_count, build, &items, &count);
-    if (status != VB_STATUS_OK)
-        return status;
-    if (count == 0)
-        return VB_STATUS_NOT_FOUND;
-    *out = items[0];
-    return VB_STATUS_OK;
 }
 
 /* ---- events ---- */
@@ -619,29 +490,29 @@ s_event_params(vb_arena_t *arena, const events_event_write_t *write, const char 
     params[1] = e->title;
     params[2] = e->description;
     params[3] = kind;
-    params[4] = s_null_if_empty(e->community_id);
+    params[4] = vb_db_param_null_if_empty(e->community_id);
     params[5] = e->organiser_person_id;
     params[6] = e->time_zone;
     params[7] = e->start_local;
     params[8] = e->end_local;
-    params[9] = s_int(arena, write->start_at);
-    params[10] = s_int(arena, write->end_at);
-    params[11] = s_int(arena, write->last_start_at);
+    params[9] = vb_db_param_int(arena, write->start_at);
+    params[10] = vb_db_param_int(arena, write->end_at);
+    params[11] = vb_db_param_int(arena, write->last_start_at);
     params[12] = e->venue ? e->venue->name : "";
     params[13] = e->venue ? e->venue->address : "";
     params[14] = e->online_url;
-    params[15] = s_int(arena, e->capacity);
-    params[16] = s_null_if_empty(e->registration_opens_at);
-    params[17] = s_null_if_empty(e->registration_closes_at);
-    params[18] = e->price_member ? s_int(arena, e->price_member->cents) : NULL;
+    params[15] = vb_db_param_int(arena, e->capacity);
+    params[16] = vb_db_param_null_if_empty(e->registration_opens_at);
+    params[17] = vb_db_param_null_if_empty(e->registration_closes_at);
+    params[18] = e->price_member ? vb_db_param_int(arena, e->price_member->cents) : NULL;
     params[19] = e->price_member ? e->price_member->currency : NULL;
-    params[20] = e->price_non_member ? s_int(arena, e->price_non_member->cents) : NULL;
+    params[20] = e->price_non_member ? vb_db_param_int(arena, e->price_non_member->cents) : NULL;
     params[21] = e->price_non_member ? e->price_non_member->currency : NULL;
     params[22] = e->language;
-    params[23] = s_strings_json(arena, e->topics, e->n_topics);
+    params[23] = vb_db_param_json_strings(arena, e->topics, e->n_topics);
     params[24] = e->rrule;
-    params[25] = s_int(arena, e->rounds);
-    params[26] = s_bool(e->public_);
+    params[25] = vb_db_param_int(arena, e->rounds);
+    params[26] = vb_db_param_bool(e->public_);
     params[27] = write->now;
     return params[23] ? 0 : -1;
 }
@@ -661,8 +532,9 @@ events_store_event_get(vb_db_t *db, vb_arena_t *arena, const char *id, bool for_
 {
     const char *params[] = {id};
     events_event_row_t *row = NULL;
-    vb_status_t status = s_query_one(db, arena, for_update ? "event_get_for_update" : "event_get",
-                                     params, 1, s_build_event_row, (void **)&row);
+    vb_status_t status =
+        vb_db_query_one(db, arena, for_update ? "event_get_for_update" : "event_get", params, 1,
+                        s_build_event_row, (void **)&row);
     if (status == VB_STATUS_OK)
         *out = *row;
     return status;
@@ -675,7 +547,7 @@ events_store_event_update(vb_db_t *db, vb_arena_t *arena, const events_event_wri
     const char *params[29];
     if (s_event_params(arena, write, params) != 0)
         return VB_STATUS_BAD_REQUEST;
-    params[28] = s_int(arena, expected_version);
+    params[28] = vb_db_param_int(arena, expected_version);
     int64_t affected = 0;
     vb_status_t status = vb_db_run(db, "event_update", params, 29, NULL, NULL, &affected);
     return status == VB_STATUS_OK && affected == 0 ? VB_STATUS_NOT_FOUND : status;
@@ -702,12 +574,16 @@ events_store_event_list(vb_db_t *db, vb_arena_t *arena, const events_event_filte
                         events_event_t ***items, size_t *count)
 {
     const char *params[] = {
-        s_null_if_empty(filter->after_id), s_null_if_empty(filter->community_id),
-        s_null_if_empty(filter->kind),     s_null_if_empty(filter->from),
-        s_null_if_empty(filter->to),       s_bool(filter->public_only),
-        s_int(arena, filter->limit + 1),
+        vb_db_param_null_if_empty(filter->after_id),
+        vb_db_param_null_if_empty(filter->community_id),
+        vb_db_param_null_if_empty(filter->kind),
+        vb_db_param_null_if_empty(filter->from),
+        vb_db_param_null_if_empty(filter->to),
+        vb_db_param_bool(filter->public_only),
+        vb_db_param_int(arena, filter->limit + 1),
     };
-    return s_query(db, arena, "event_list", params, 7, s_build_event, (void ***)items, count);
+    return vb_db_query_rows(db, arena, "event_list", params, 7, s_build_event, (void ***)items,
+                            count);
 }
 
 /* ---- occurrences ---- */
@@ -725,7 +601,7 @@ events_store_occurrence_insert_many(vb_db_t *db, vb_arena_t *arena, const char *
                              (int)items[i].ordinal, "start_local", items[i].start_local,
                              "end_local", items[i].end_local, "start_at",
                              (json_int_t)items[i].start_at, "end_at", (json_int_t)items[i].end_at));
-    const char *params[] = {event_id, s_dump(arena, array), now};
+    const char *params[] = {event_id, vb_db_param_json(arena, array), now};
     return vb_db_write(db, "occurrence_insert_many", params, 3);
 }
 
@@ -734,8 +610,8 @@ events_store_occurrence_list(vb_db_t *db, vb_arena_t *arena, const char *event_i
                              events_occurrence_record_t ***items, size_t *count)
 {
     const char *params[] = {event_id};
-    return s_query(db, arena, "occurrence_list", params, 1, s_build_occurrence, (void ***)items,
-                   count);
+    return vb_db_query_rows(db, arena, "occurrence_list", params, 1, s_build_occurrence,
+                            (void ***)items, count);
 }
 
 vb_status_t
@@ -743,8 +619,8 @@ events_store_occurrence_get(vb_db_t *db, vb_arena_t *arena, const char *event_id
                             bool for_update, events_occurrence_record_t **out)
 {
     const char *params[] = {event_id, id};
-    return s_query_one(db, arena, for_update ? "occurrence_get_for_update" : "occurrence_get",
-                       params, 2, s_build_occurrence, (void **)out);
+    return vb_db_query_one(db, arena, for_update ? "occurrence_get_for_update" : "occurrence_get",
+                           params, 2, s_build_occurrence, (void **)out);
 }
 
 vb_status_t
@@ -752,9 +628,10 @@ events_store_occurrence_move(vb_db_t *db, vb_arena_t *arena, const char *id,
                              const char *start_local, const char *end_local, int64_t start_at,
                              int64_t end_at, const char *now, events_occurrence_record_t **out)
 {
-    const char *params[] = {
-        id, start_local, end_local, s_int(arena, start_at), s_int(arena, end_at), now};
-    return s_query_one(db, arena, "occurrence_move", params, 6, s_build_occurrence, (void **)out);
+    const char *params[] = {id, start_local, end_local, vb_db_param_int(arena, start_at),
+                            vb_db_param_int(arena, end_at), now};
+    return vb_db_query_one(db, arena, "occurrence_move", params, 6, s_build_occurrence,
+                           (void **)out);
 }
 
 vb_status_t
@@ -762,7 +639,8 @@ events_store_occurrence_cancel(vb_db_t *db, vb_arena_t *arena, const char *id, c
                                const char *now, events_occurrence_record_t **out)
 {
     const char *params[] = {id, reason ? reason : "", now};
-    return s_query_one(db, arena, "occurrence_cancel", params, 3, s_build_occurrence, (void **)out);
+    return vb_db_query_one(db, arena, "occurrence_cancel", params, 3, s_build_occurrence,
+                           (void **)out);
 }
 
 /* ---- registrations ---- */
@@ -787,7 +665,7 @@ events_store_registration_seats(vb_db_t *db, const char *event_id, const char *o
                                 const char *person_id, int64_t *taken, int64_t *waiting,
                                 bool *duplicate)
 {
-    const char *params[] = {event_id, s_null_if_empty(occurrence_id), person_id};
+    const char *params[] = {event_id, vb_db_param_null_if_empty(occurrence_id), person_id};
     s_seats_row_t seats = {0};
     vb_status_t status = vb_db_run(db, "registration_seats", params, 3, s_seats_row, &seats, NULL);
     *taken = seats.taken;
@@ -805,10 +683,11 @@ events_store_registration_insert(vb_db_t *db, vb_arena_t *arena,
     const char *params[] = {
         registration->id,
         registration->event_id,
-        s_null_if_empty(registration->occurrence_id),
+        vb_db_param_null_if_empty(registration->occurrence_id),
         registration->person_id,
         status_name,
-        s_strings_json(arena, registration->table_preferences, registration->n_table_preferences),
+        vb_db_param_json_strings(arena, registration->table_preferences,
+                                 registration->n_table_preferences),
         registration->created_at,
     };
     if (!params[5])
@@ -821,8 +700,9 @@ events_store_registration_get(vb_db_t *db, vb_arena_t *arena, const char *event_
                               bool for_update, events_registration_t **out)
 {
     const char *params[] = {event_id, id};
-    return s_query_one(db, arena, for_update ? "registration_get_for_update" : "registration_get",
-                       params, 2, s_build_registration, (void **)out);
+    return vb_db_query_one(db, arena,
+                           for_update ? "registration_get_for_update" : "registration_get", params,
+                           2, s_build_registration, (void **)out);
 }
 
 vb_status_t
@@ -830,9 +710,9 @@ events_store_registration_find(vb_db_t *db, vb_arena_t *arena, const char *event
                                const char *person_id, const char *occurrence_id,
                                events_registration_t **out)
 {
-    const char *params[] = {event_id, person_id, s_null_if_empty(occurrence_id)};
-    return s_query_one(db, arena, "registration_find", params, 3, s_build_registration,
-                       (void **)out);
+    const char *params[] = {event_id, person_id, vb_db_param_null_if_empty(occurrence_id)};
+    return vb_db_query_one(db, arena, "registration_find", params, 3, s_build_registration,
+                           (void **)out);
 }
 
 typedef struct {
@@ -868,8 +748,8 @@ events_store_registration_cancel(vb_db_t *db, vb_arena_t *arena, const char *id,
                                  events_registration_t **out)
 {
     const char *params[] = {id, now};
-    return s_query_one(db, arena, "registration_cancel", params, 2, s_build_registration,
-                       (void **)out);
+    return vb_db_query_one(db, arena, "registration_cancel", params, 2, s_build_registration,
+                           (void **)out);
 }
 
 typedef struct {
@@ -920,8 +800,8 @@ static void *
 s_build_waiting(vb_arena_t *arena, const vb_db_row_t *row)
 {
     events_waiting_t *w = vb_arena_alloc(arena, sizeof *w);
-    w->registration_id = s_text(arena, row, 0);
-    w->occurrence_id = s_text(arena, row, 1);
+    w->registration_id = vb_db_row_strdup(arena, row, 0);
+    w->occurrence_id = vb_db_row_strdup(arena, row, 1);
     return w;
 }
 
@@ -929,10 +809,10 @@ vb_status_t
 events_store_registration_waiting(vb_db_t *db, vb_arena_t *arena, const char *event_id, int limit,
                                   events_waiting_t **items, size_t *count)
 {
-    const char *params[] = {event_id, s_int(arena, limit)};
+    const char *params[] = {event_id, vb_db_param_int(arena, limit)};
     void **rows = NULL;
-    vb_status_t status =
-        s_query(db, arena, "registration_waiting", params, 2, s_build_waiting, &rows, count);
+    vb_status_t status = vb_db_query_rows(db, arena, "registration_waiting", params, 2,
+                                          s_build_waiting, &rows, count);
     *items = NULL;
     if (status == VB_STATUS_OK && *count > 0) {
         *items = vb_arena_alloc(arena, *count * sizeof **items);
@@ -947,8 +827,8 @@ events_store_registration_promote(vb_db_t *db, vb_arena_t *arena, const char *id
                                   events_registration_t **out)
 {
     const char *params[] = {id, now};
-    return s_query_one(db, arena, "registration_promote", params, 2, s_build_registration,
-                       (void **)out);
+    return vb_db_query_one(db, arena, "registration_promote", params, 2, s_build_registration,
+                           (void **)out);
 }
 
 vb_status_t
@@ -958,22 +838,22 @@ events_store_registration_list(vb_db_t *db, vb_arena_t *arena,
 {
     const char *params[] = {
         filter->event_id,
-        s_null_if_empty(filter->status),
-        s_null_if_empty(filter->occurrence_id),
-        s_null_if_empty(filter->after_id),
-        s_int(arena, filter->limit + 1),
+        vb_db_param_null_if_empty(filter->status),
+        vb_db_param_null_if_empty(filter->occurrence_id),
+        vb_db_param_null_if_empty(filter->after_id),
+        vb_db_param_int(arena, filter->limit + 1),
     };
-    return s_query(db, arena, "registration_list", params, 5, s_build_registration, (void ***)items,
-                   count);
+    return vb_db_query_rows(db, arena, "registration_list", params, 5, s_build_registration,
+                            (void ***)items, count);
 }
 
 vb_status_t
 events_store_registration_checkin(vb_db_t *db, vb_arena_t *arena, const char *id, bool no_show,
                                   const char *now, events_registration_t **out)
 {
-    const char *params[] = {id, s_bool(no_show), now};
-    return s_query_one(db, arena, "registration_checkin", params, 3, s_build_registration,
-                       (void **)out);
+    const char *params[] = {id, vb_db_param_bool(no_show), now};
+    return vb_db_query_one(db, arena, "registration_checkin", params, 3, s_build_registration,
+                           (void **)out);
 }
 
 typedef struct {
@@ -1003,7 +883,7 @@ events_store_event_close(vb_db_t *db, const char *event_id, int64_t *attended, i
 static void *
 s_build_string(vb_arena_t *arena, const vb_db_row_t *row)
 {
-    return s_text(arena, row, 0);
+    return vb_db_row_strdup(arena, row, 0);
 }
 
 vb_status_t
@@ -1011,8 +891,8 @@ events_store_confirmed_persons(vb_db_t *db, vb_arena_t *arena, const char *event
                                char ***persons, size_t *count)
 {
     const char *params[] = {event_id};
-    return s_query(db, arena, "confirmed_persons", params, 1, s_build_string, (void ***)persons,
-                   count);
+    return vb_db_query_rows(db, arena, "confirmed_persons", params, 1, s_build_string,
+                            (void ***)persons, count);
 }
 
 /* ---- knowledge café, booths, agenda ---- */
@@ -1023,7 +903,7 @@ events_store_table_insert(vb_db_t *db, const events_table_t *table, const char *
     char capacity[16];
     snprintf(capacity, sizeof capacity, "%d", (int)table->capacity);
     const char *params[] = {table->id,    table->event_id,
-                            table->topic, s_null_if_empty(table->moderator_person_id),
+                            table->topic, vb_db_param_null_if_empty(table->moderator_person_id),
                             capacity,     now};
     return vb_db_write(db, "table_insert", params, 6);
 }
@@ -1033,7 +913,8 @@ events_store_table_list(vb_db_t *db, vb_arena_t *arena, const char *event_id,
                         events_table_t ***items, size_t *count)
 {
     const char *params[] = {event_id};
-    return s_query(db, arena, "table_list", params, 1, s_build_table, (void ***)items, count);
+    return vb_db_query_rows(db, arena, "table_list", params, 1, s_build_table, (void ***)items,
+                            count);
 }
 
 vb_status_t
@@ -1041,8 +922,8 @@ events_store_assignment_list(vb_db_t *db, vb_arena_t *arena, const char *event_i
                              events_assignment_t ***items, size_t *count)
 {
     const char *params[] = {event_id};
-    return s_query(db, arena, "assignment_list", params, 1, s_build_assignment, (void ***)items,
-                   count);
+    return vb_db_query_rows(db, arena, "assignment_list", params, 1, s_build_assignment,
+                            (void ***)items, count);
 }
 
 vb_status_t
@@ -1059,7 +940,7 @@ events_store_assignment_replace(vb_db_t *db, vb_arena_t *arena, const char *even
         json_array_append_new(array, json_pack("{s:i, s:s, s:s}", "round", (int)items[i]->round,
                                                "table_id", items[i]->table_id, "person_id",
                                                items[i]->person_id));
-    const char *params[] = {event_id, s_dump(arena, array)};
+    const char *params[] = {event_id, vb_db_param_json(arena, array)};
     return vb_db_write(db, "assignment_insert_many", params, 2);
 }
 
@@ -1071,13 +952,13 @@ events_store_booth_insert(vb_db_t *db, vb_arena_t *arena, const events_booth_t *
     const char *params[] = {
         booth->id,
         booth->event_id,
-        s_null_if_empty(booth->organization_id),
+        vb_db_param_null_if_empty(booth->organization_id),
         booth->project_name,
         booth->description,
         booth->pitch_start_local,
         booth->pitch_end_local,
-        has_pitch ? s_int(arena, pitch_start_at) : NULL,
-        has_pitch ? s_int(arena, pitch_end_at) : NULL,
+        has_pitch ? vb_db_param_int(arena, pitch_start_at) : NULL,
+        has_pitch ? vb_db_param_int(arena, pitch_end_at) : NULL,
         now,
     };
     return vb_db_write(db, "booth_insert", params, 10);
@@ -1088,7 +969,8 @@ events_store_booth_list(vb_db_t *db, vb_arena_t *arena, const char *event_id,
                         events_booth_t ***items, size_t *count)
 {
     const char *params[] = {event_id};
-    return s_query(db, arena, "booth_list", params, 1, s_build_booth, (void ***)items, count);
+    return vb_db_query_rows(db, arena, "booth_list", params, 1, s_build_booth, (void ***)items,
+                            count);
 }
 
 vb_status_t
@@ -1104,9 +986,9 @@ events_store_agenda_insert(vb_db_t *db, vb_arena_t *arena, const events_agenda_i
         item->title,
         item->start_local,
         item->end_local,
-        s_int(arena, start_at),
-        s_int(arena, end_at),
-        s_strings_json(arena, item->speaker_person_ids, item->n_speaker_person_ids),
+        vb_db_param_int(arena, start_at),
+        vb_db_param_int(arena, end_at),
+        vb_db_param_json_strings(arena, item->speaker_person_ids, item->n_speaker_person_ids),
         now,
     };
     if (!params[8])
@@ -1119,8 +1001,8 @@ events_store_agenda_list(vb_db_t *db, vb_arena_t *arena, const char *event_id,
                          events_agenda_item_t ***items, size_t *count)
 {
     const char *params[] = {event_id};
-    return s_query(db, arena, "agenda_list", params, 1, s_build_agenda_item, (void ***)items,
-                   count);
+    return vb_db_query_rows(db, arena, "agenda_list", params, 1, s_build_agenda_item,
+                            (void ***)items, count);
 }
 
 /* ---- calendar ---- */
@@ -1138,8 +1020,8 @@ events_store_calendar_token_find(vb_db_t *db, vb_arena_t *arena, const char *has
                                  const char **person_id)
 {
     const char *params[] = {hash};
-    return s_query_one(db, arena, "calendar_token_find", params, 1, s_build_string,
-                       (void **)person_id);
+    return vb_db_query_one(db, arena, "calendar_token_find", params, 1, s_build_string,
+                           (void **)person_id);
 }
 
 vb_status_t
@@ -1153,10 +1035,10 @@ events_store_feed(vb_db_t *db, vb_arena_t *arena, events_feed_kind_t kind, const
         [EVENTS_FEED_PERSON] = "feed_person",
     };
     VB_ASSERT((size_t)kind < VB_ARRAY_SIZE(statements));
-    const char *params[] = {kind == EVENTS_FEED_PUBLIC ? NULL : key, s_int(arena, limit)};
+    const char *params[] = {kind == EVENTS_FEED_PUBLIC ? NULL : key, vb_db_param_int(arena, limit)};
     void **rows = NULL;
     vb_status_t status =
-        s_query(db, arena, statements[kind], params, 2, s_build_feed_item, &rows, count);
+        vb_db_query_rows(db, arena, statements[kind], params, 2, s_build_feed_item, &rows, count);
     *items = NULL;
     if (status == VB_STATUS_OK && *count > 0) {
         *items = vb_arena_alloc(arena, *count * sizeof **items);

@@ -4,7 +4,6 @@
 #define _DEFAULT_SOURCE /* timegm */
 #include "events_validate.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,21 +11,6 @@
 
 #include "vb/ids.h"
 #include "events_recurrence.h"
-
-void
-events_errors_add(events_errors_t *errors, const char *field, const char *fmt, ...)
-{
-    VB_ASSERT(errors && field && fmt);
-    if (errors->count < EVENTS_MAX_FIELD_ERRORS) {
-        events_field_error_t *item = &errors->items[errors->count];
-        snprintf(item->field, sizeof item->field, "%s", field);
-        va_list args;
-        va_start(args, fmt);
-        vsnprintf(item->message, sizeof item->message, fmt, args);
-        va_end(args);
-    }
-    errors->count++;
-}
 
 /* ---- enum names: index = enum value ---- */
 
@@ -317,15 +301,15 @@ s_text(events_errors_t *errors, const char *prefix, const char *name, const char
     snprintf(field, sizeof field, "%s%s%s", prefix, prefix[0] ? "." : "", name);
     if (!value || !value[0]) {
         if (required)
-            events_errors_add(errors, field, "is required");
+            vb_handler_errors_add(errors, field, "is required");
         return;
     }
     if (!events_validate_utf8(value))
-        events_errors_add(errors, field, "is not valid UTF-8");
+        vb_handler_errors_add(errors, field, "is not valid UTF-8");
     else if (events_utf8_length(value) > max)
-        events_errors_add(errors, field, "is longer than %zu characters", max);
+        vb_handler_errors_add(errors, field, "is longer than %zu characters", max);
     else if (single_line && !s_single_line(value))
-        events_errors_add(errors, field, "must not contain control characters or line breaks");
+        vb_handler_errors_add(errors, field, "must not contain control characters or line breaks");
 }
 
 static void
@@ -336,11 +320,11 @@ s_uuid(events_errors_t *errors, const char *prefix, const char *name, const char
     snprintf(field, sizeof field, "%s%s%s", prefix, prefix[0] ? "." : "", name);
     if (!value || !value[0]) {
         if (required)
-            events_errors_add(errors, field, "is required");
+            vb_handler_errors_add(errors, field, "is required");
         return;
     }
     if (!vb_uuid_valid(value))
-        events_errors_add(errors, field, "is not a UUID");
+        vb_handler_errors_add(errors, field, "is not a UUID");
 }
 
 static void
@@ -351,12 +335,12 @@ s_local(events_errors_t *errors, const char *prefix, const char *name, const cha
     snprintf(field, sizeof field, "%s%s%s", prefix, prefix[0] ? "." : "", name);
     if (!value || !value[0]) {
         if (required)
-            events_errors_add(errors, field, "is required");
+            vb_handler_errors_add(errors, field, "is required");
         return;
     }
     if (!events_local_time_valid(value))
-        events_errors_add(errors, field,
-                          "must be a local date and time \"YYYY-MM-DDTHH:MM:SS\" (no zone)");
+        vb_handler_errors_add(errors, field,
+                              "must be a local date and time \"YYYY-MM-DDTHH:MM:SS\" (no zone)");
 }
 
 static void
@@ -367,11 +351,11 @@ s_money(events_errors_t *errors, const char *prefix, const char *name, const eve
     char field[128];
     snprintf(field, sizeof field, "%s.%s.cents", prefix, name);
     if (money->cents < 0 || money->cents > EVENTS_PRICE_MAX_CENTS)
-        events_errors_add(errors, field, "must be between 0 and %lld",
-                          (long long)EVENTS_PRICE_MAX_CENTS);
+        vb_handler_errors_add(errors, field, "must be between 0 and %lld",
+                              (long long)EVENTS_PRICE_MAX_CENTS);
     snprintf(field, sizeof field, "%s.%s.currency", prefix, name);
     if (!events_validate_currency(money->currency))
-        events_errors_add(errors, field, "must be an ISO 4217 code such as \"EUR\"");
+        vb_handler_errors_add(errors, field, "must be an ISO 4217 code such as \"EUR\"");
 }
 
 void
@@ -379,7 +363,7 @@ events_validate_event(const events_event_t *event, const vb_taxonomy_t *taxonomy
                       const char *prefix, events_errors_t *errors)
 {
     if (!event) {
-        events_errors_add(errors, prefix, "is required");
+        vb_handler_errors_add(errors, prefix, "is required");
         return;
     }
     char field[128];
@@ -387,9 +371,9 @@ events_validate_event(const events_event_t *event, const vb_taxonomy_t *taxonomy
     s_text(errors, prefix, "description", event->description, EVENTS_TEXT_MAX, false, false);
     if (!events_kind_name(event->kind)) {
         snprintf(field, sizeof field, "%s.kind", prefix);
-        events_errors_add(errors, field,
-                          "must be one of dialogue, webinar, summit, workshop, peer_call, "
-                          "knowledge_cafe, market_of_possibilities, network_meeting, kickoff");
+        vb_handler_errors_add(errors, field,
+                              "must be one of dialogue, webinar, summit, workshop, peer_call, "
+                              "knowledge_cafe, market_of_possibilities, network_meeting, kickoff");
     }
     s_uuid(errors, prefix, "organiser_person_id", event->organiser_person_id, true);
     s_uuid(errors, prefix, "community_id", event->community_id, false);
@@ -405,60 +389,60 @@ events_validate_event(const events_event_t *event, const vb_taxonomy_t *taxonomy
     }
     snprintf(field, sizeof field, "%s.online_url", prefix);
     if (event->online_url && event->online_url[0] && !events_validate_url(event->online_url))
-        events_errors_add(errors, field, "must be an http(s) URL of at most %d characters",
-                          EVENTS_URL_MAX);
+        vb_handler_errors_add(errors, field, "must be an http(s) URL of at most %d characters",
+                              EVENTS_URL_MAX);
     if (!has_venue && !(event->online_url && event->online_url[0]))
-        events_errors_add(errors, field, "is required when there is no venue");
+        vb_handler_errors_add(errors, field, "is required when there is no venue");
     if (event->capacity < 1 || event->capacity > EVENTS_CAPACITY_MAX) {
         snprintf(field, sizeof field, "%s.capacity", prefix);
-        events_errors_add(errors, field, "must be between 1 and %d", EVENTS_CAPACITY_MAX);
+        vb_handler_errors_add(errors, field, "must be between 1 and %d", EVENTS_CAPACITY_MAX);
     }
     int64_t opens = 0, closes = 0;
     bool has_opens = event->registration_opens_at && event->registration_opens_at[0];
     bool has_closes = event->registration_closes_at && event->registration_closes_at[0];
     if (has_opens && events_time_parse(event->registration_opens_at, &opens) != 0) {
         snprintf(field, sizeof field, "%s.registration_opens_at", prefix);
-        events_errors_add(errors, field, "must be an RFC 3339 time");
+        vb_handler_errors_add(errors, field, "must be an RFC 3339 time");
         has_opens = false;
     }
     if (has_closes && events_time_parse(event->registration_closes_at, &closes) != 0) {
         snprintf(field, sizeof field, "%s.registration_closes_at", prefix);
-        events_errors_add(errors, field, "must be an RFC 3339 time");
+        vb_handler_errors_add(errors, field, "must be an RFC 3339 time");
         has_closes = false;
     }
     if (has_opens && has_closes && closes <= opens) {
         snprintf(field, sizeof field, "%s.registration_closes_at", prefix);
-        events_errors_add(errors, field, "must be after registration_opens_at");
+        vb_handler_errors_add(errors, field, "must be after registration_opens_at");
     }
     s_money(errors, prefix, "price_member", event->price_member);
     s_money(errors, prefix, "price_non_member", event->price_non_member);
     if (event->language && event->language[0] && !events_validate_language(event->language)) {
         snprintf(field, sizeof field, "%s.language", prefix);
-        events_errors_add(errors, field, "must be an ISO 639-1 code such as \"de\"");
+        vb_handler_errors_add(errors, field, "must be an ISO 639-1 code such as \"de\"");
     }
     if (event->n_topics > EVENTS_TOPICS_MAX) {
         snprintf(field, sizeof field, "%s.topics", prefix);
-        events_errors_add(errors, field, "must have at most %d entries", EVENTS_TOPICS_MAX);
+        vb_handler_errors_add(errors, field, "must have at most %d entries", EVENTS_TOPICS_MAX);
     }
     for (size_t i = 0; i < event->n_topics && i < EVENTS_TOPICS_MAX; i++) {
         snprintf(field, sizeof field, "%s.topics[%zu]", prefix, i);
         if (!vb_taxonomy_contains(taxonomy, event->topics[i]))
-            events_errors_add(errors, field, "is not in the competence taxonomy");
+            vb_handler_errors_add(errors, field, "is not in the competence taxonomy");
         for (size_t j = 0; j < i; j++)
             if (strcmp(event->topics[i], event->topics[j]) == 0) {
-                events_errors_add(errors, field, "repeats topics[%zu]", j);
+                vb_handler_errors_add(errors, field, "repeats topics[%zu]", j);
                 break;
             }
     }
     if (event->rrule && event->rrule[0]) {
         snprintf(field, sizeof field, "%s.rrule", prefix);
         if (strlen(event->rrule) > EVENTS_RRULE_MAX || !s_single_line(event->rrule))
-            events_errors_add(errors, field, "must be one line of at most %d characters",
-                              EVENTS_RRULE_MAX);
+            vb_handler_errors_add(errors, field, "must be one line of at most %d characters",
+                                  EVENTS_RRULE_MAX);
     }
     if (event->rounds < 0 || event->rounds > EVENTS_ROUNDS_MAX) {
         snprintf(field, sizeof field, "%s.rounds", prefix);
-        events_errors_add(errors, field, "must be between 0 and %d", EVENTS_ROUNDS_MAX);
+        vb_handler_errors_add(errors, field, "must be between 0 and %d", EVENTS_ROUNDS_MAX);
     }
 }
 
@@ -466,7 +450,7 @@ void
 events_validate_table(const events_table_t *table, const char *prefix, events_errors_t *errors)
 {
     if (!table) {
-        events_errors_add(errors, prefix, "is required");
+        vb_handler_errors_add(errors, prefix, "is required");
         return;
     }
     s_text(errors, prefix, "topic", table->topic, EVENTS_TITLE_MAX, true, true);
@@ -474,7 +458,7 @@ events_validate_table(const events_table_t *table, const char *prefix, events_er
     if (table->capacity < 1 || table->capacity > 1000) {
         char field[128];
         snprintf(field, sizeof field, "%s.capacity", prefix);
-        events_errors_add(errors, field, "must be between 1 and 1000");
+        vb_handler_errors_add(errors, field, "must be between 1 and 1000");
     }
 }
 
@@ -482,7 +466,7 @@ void
 events_validate_booth(const events_booth_t *booth, const char *prefix, events_errors_t *errors)
 {
     if (!booth) {
-        events_errors_add(errors, prefix, "is required");
+        vb_handler_errors_add(errors, prefix, "is required");
         return;
     }
     s_uuid(errors, prefix, "organization_id", booth->organization_id, false);
@@ -491,7 +475,7 @@ events_validate_booth(const events_booth_t *booth, const char *prefix, events_er
         !(booth->project_name && booth->project_name[0])) {
         char field[128];
         snprintf(field, sizeof field, "%s.project_name", prefix);
-        events_errors_add(errors, field, "is required when there is no organization_id");
+        vb_handler_errors_add(errors, field, "is required when there is no organization_id");
     }
     s_text(errors, prefix, "description", booth->description, EVENTS_TEXT_MAX, false, false);
     bool has_start = booth->pitch_start_local && booth->pitch_start_local[0];
@@ -505,20 +489,20 @@ events_validate_agenda_item(const events_agenda_item_t *item, const char *prefix
                             events_errors_t *errors)
 {
     if (!item) {
-        events_errors_add(errors, prefix, "is required");
+        vb_handler_errors_add(errors, prefix, "is required");
         return;
     }
     char field[128];
     if (!events_agenda_kind_name(item->kind)) {
         snprintf(field, sizeof field, "%s.kind", prefix);
-        events_errors_add(errors, field, "must be pitch, talk or panel");
+        vb_handler_errors_add(errors, field, "must be pitch, talk or panel");
     }
     s_text(errors, prefix, "title", item->title, EVENTS_TITLE_MAX, true, true);
     s_local(errors, prefix, "start_local", item->start_local, true);
     s_local(errors, prefix, "end_local", item->end_local, true);
     if (item->n_speaker_person_ids > EVENTS_SPEAKERS_MAX) {
         snprintf(field, sizeof field, "%s.speaker_person_ids", prefix);
-        events_errors_add(errors, field, "must have at most %d entries", EVENTS_SPEAKERS_MAX);
+        vb_handler_errors_add(errors, field, "must have at most %d entries", EVENTS_SPEAKERS_MAX);
     }
     for (size_t i = 0; i < item->n_speaker_person_ids && i < EVENTS_SPEAKERS_MAX; i++) {
         snprintf(field, sizeof field, "speaker_person_ids[%zu]", i);

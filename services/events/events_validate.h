@@ -12,10 +12,11 @@
 #include <stdint.h>
 
 #include "vb/assert.h"
+#include "vb/handler.h"
 #include "vb/taxonomy.h"
 #include "events_proto.h"
 
-#define EVENTS_MAX_FIELD_ERRORS 32
+#define EVENTS_MAX_FIELD_ERRORS VB_HANDLER_MAX_FIELD_ERRORS
 #define EVENTS_TITLE_MAX 200  /* characters (code points) */
 #define EVENTS_TEXT_MAX 10000 /* descriptions */
 #define EVENTS_URL_MAX 2000
@@ -27,18 +28,11 @@
 #define EVENTS_PRICE_MAX_CENTS INT64_C(100000000) /* one million euro */
 #define EVENTS_RFC3339_SIZE 32
 
-typedef struct {
-    char field[128];
-    char message[160];
-} events_field_error_t;
-
-typedef struct {
-    events_field_error_t items[EVENTS_MAX_FIELD_ERRORS];
-    int count; /* may exceed EVENTS_MAX_FIELD_ERRORS; only the first are kept */
-} events_errors_t;
-
-void events_errors_add(events_errors_t *errors, const char *field, const char *fmt, ...)
-    VB_PRINTF(3, 4);
+/* Validation errors (vb/handler.h): field paths and messages, the first
+ * EVENTS_MAX_FIELD_ERRORS kept. */
+typedef vb_handler_errors_t events_errors_t;
+/* The name events_cafe.c adds errors by. */
+#define events_errors_add vb_handler_errors_add
 
 /* Lower-case names of the enums ("knowledge_cafe", "confirmed", "pitch"); NULL when unknown or
  * unspecified. parse: 0 with *out set, or -1. */

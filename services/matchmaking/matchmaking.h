@@ -22,7 +22,8 @@ typedef struct {
     vb_outbox_t *outbox;             /* borrowed: events, appended in the call's transaction */
     matchmaking_read_model_t *model; /* borrowed: persons, profiles, organisations */
     matchmaking_experts_t *experts;  /* borrowed: the expert index, rebuilt when stale */
-    matchmaking_follow_t *follow;    /* borrowed: the stream position (health) */
+    matchmaking_follow_t *follow;    /* borrowed: the stream position (health), and persons
+                                        fetched on demand (peer groups) */
     vb_rpc_client_t *events;         /* borrowed: the events service; NULL when not configured */
     int events_deadline_ms;          /* per call to the events service */
 } matchmaking_t;

@@ -156,6 +156,27 @@ s_call(vb_rpc_client_t *client, const char *method, const ProtobufCMessage *requ
     return status;
 }
 
+vb_status_t
+matchmaking_follow_fetch_person(matchmaking_follow_t *self, const char *id, int deadline_ms)
+{
+    if (matchmaking_read_model_person_find(self->model, id) != MATCHMAKING_NONE)
+        return VB_STATUS_OK;
+    Verbund__Membership__V1__PersonGetRequest request =
+        VERBUND__MEMBERSHIP__V1__PERSON_GET_REQUEST__INIT;
+    request.id = (char *)id;
+    Verbund__Membership__V1__PersonReply *reply = NULL;
+    vb_status_t status =
+        s_call(self->membership, "membership.PersonGet", &request.base,
+               &verbund__membership__v1__person_reply__descriptor, deadline_ms,
+               (ProtobufCMessage **)&reply);
+    if (status != VB_STATUS_OK)
+        return status;
+    if (!reply->person || matchmaking_read_model_person_put(self->model, reply->person) != 0)
+        status = VB_STATUS_INTERNAL;
+    protobuf_c_message_free_unpacked(&reply->base, NULL);
+    return status;
+}
+
 static vb_status_t
 s_load_persons(matchmaking_follow_t *self)
 {

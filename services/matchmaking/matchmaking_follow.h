@@ -41,6 +41,13 @@ vb_status_t matchmaking_follow_load(matchmaking_follow_t *self);
  * -1 after logging a stream failure (retried on the next call). */
 int matchmaking_follow_process(matchmaking_follow_t *self, int timeout_ms);
 
+/* A person the model does not know yet (created a moment ago: its event is still on its way
+ * through the stream) is fetched from membership (PersonGet, deadline_ms) and put into the
+ * model, so that a request naming it sees its organisation and interests now. OK (also when
+ * it was known already), NOT_FOUND, or the failure of the call. */
+vb_status_t matchmaking_follow_fetch_person(matchmaking_follow_t *self, const char *id,
+                                            int deadline_ms);
+
 /* The last stream sequence applied (0 without a stream). */
 uint64_t matchmaking_follow_position(const matchmaking_follow_t *self);
 

@@ -15,109 +15,32 @@
 #include "verbund/events/v1/events.pb-c.h"
 #include "verbund/matchmaking/v1/matchmaking.pb-c.h"
 #include "vb/clock.h"
+#include "vb/handler.h"
 #include "vb/ids.h"
 #include "vb/log.h"
 #include "match.h"
 #include "matchmaking_store.h"
 #include "matchmaking_validate.h"
 
-#define S_DEFAULT_LIMIT 50
-#define S_MAX_LIMIT 200
 #define S_ALL_OFFERS 5000            /* offers a recommendation or partner search considers */
 #define S_OWNER_NEEDS 200            /* needs of one owner turned into targets */
+#define S_FETCH_PERSON_DEADLINE_MS 1000 /* a participant the read model does not know yet */
 #define S_NO_REGION (UINT32_MAX - 1) /* a region no expert or offer has */
 #define S_EVENT_TYPE(what) "verbund.matchmaking." what ".v1"
 
-typedef Verbund__Rpc__V1__Role s_role_t;
-#define S_ROLE_ADMIN VERBUND__RPC__V1__ROLE__ROLE_ADMIN
-#define S_ROLE_STAFF VERBUND__RPC__V1__ROLE__ROLE_STAFF
 #define S_ROLE_MEMBER VERBUND__RPC__V1__ROLE__ROLE_MEMBER
 #define S_ROLE_SERVICE VERBUND__RPC__V1__ROLE__ROLE_SERVICE
 
 typedef Verbund__Matchmaking__V1__CompetenceLevel s_competence_t;
 typedef Verbund__Matchmaking__V1__CompetenceMatch s_explanation_t;
 
-/* ---- small helpers ---- */
-
-static s_role_t
-s_role(const vb_rpc_call_t *call)
-{
-    const Verbund__Rpc__V1__Caller *caller = call->envelope->caller;
-    return caller ? caller->role : VERBUND__RPC__V1__ROLE__ROLE_UNSPECIFIED;
-}
-
-static const char *
-s_caller_person(const vb_rpc_call_t *call)
-{
-    const Verbund__Rpc__V1__Caller *caller = call->envelope->caller;
-    return caller && caller->person_id ? caller->person_id : "";
-}
+/* ---- small helpers (vb/handler.h has the roles, policies and request checks) ---- */
 
 static const char *
 s_caller_id(const vb_rpc_call_t *call)
 {
     const Verbund__Rpc__V1__Caller *caller = call->envelope->caller;
     return caller && caller->id && caller->id[0] ? caller->id : "anonymous";
-}
-
-static bool
-s_is_staff(s_role_t role)
-{
-    return role == S_ROLE_ADMIN || role == S_ROLE_STAFF || role == S_ROLE_SERVICE;
-}
-
-/* Any authenticated caller: OK, else UNAUTHENTICATED. */
-static vb_status_t
-s_require_caller(vb_rpc_call_t *call)
-{
-    s_role_t role = s_role(call);
-    if (s_is_staff(role) || role == S_ROLE_MEMBER)
-        return VB_STATUS_OK;
-    return vb_rpc_fail(call, VB_STATUS_UNAUTHENTICATED, "the envelope carries no caller role");
-}
-
-static vb_status_t
-s_require_staff(vb_rpc_call_t *call)
-{
-    vb_status_t status = s_require_caller(call);
-    if (status != VB_STATUS_OK)
-        return status;
-    if (!s_is_staff(s_role(call)))
-        return vb_rpc_fail(call, VB_STATUS_FORBIDDEN, "only staff may do this");
-    return VB_STATUS_OK;
-}
-
-/* Staff, or the member whose person this is. */
-static vb_status_t
-s_require_self(vb_rpc_call_t *call, const char *person_id)
-{
-    vb_status_t status = s_require_caller(call);
-    if (status != VB_STATUS_OK || s_is_staff(s_role(call)))
-        return status;
-    if (person_id && person_id[0] && strcmp(person_id, s_caller_person(call)) == 0)
-        return VB_STATUS_OK;
-    return vb_rpc_fail(call, VB_STATUS_FORBIDDEN, "a member may act only for its own person");
-}
-
-static vb_status_t
-s_check_id(vb_rpc_call_t *call, const char *field, const char *id)
-{
-    if (id && vb_uuid_valid(id))
-        return VB_STATUS_OK;
-    vb_rpc_field_error(call, field, "is not a UUID");
-    return vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "%s is not a UUID", field);
-}
-
-static vb_status_t
-s_check(vb_rpc_call_t *call, const matchmaking_errors_t *errors, vb_status_t status,
-        const char *what)
-{
-    if (errors->count == 0)
-        return VB_STATUS_OK;
-    for (int i = 0; i < errors->count && i < MATCHMAKING_MAX_FIELD_ERRORS; i++)
-        vb_rpc_field_error(call, errors->items[i].field, "%s", errors->items[i].message);
-    return vb_rpc_fail(call, status, "%s is not valid (%d field error%s)", what, errors->count,
-                       errors->count == 1 ? "" : "s");
 }
 
 /* An algorithm's refusal as the reply: its status, field and message. */
@@ -129,80 +52,6 @@ s_match_failed(vb_rpc_call_t *call, vb_status_t status, const match_error_t *err
     if (status == VB_STATUS_OK)
         status = VB_STATUS_INTERNAL;
     return vb_rpc_fail(call, status, "%s", error->message[0] ? error->message : "refused");
-}
-
-static vb_status_t
-s_store_failed(matchmaking_t *self, vb_rpc_call_t *call, vb_status_t status, const char *what)
-{
-    switch (status) {
-    case VB_STATUS_UNAVAILABLE:
-        return vb_rpc_fail(call, status, "database unavailable while %s; retry", what);
-    case VB_STATUS_BAD_REQUEST:
-        return vb_rpc_fail(call, status, "invalid value while %s", what);
-    case VB_STATUS_NOT_FOUND:
-        return vb_rpc_fail(call, status, "not found while %s", what);
-    case VB_STATUS_CONFLICT:
-    case VB_STATUS_UNPROCESSABLE:
-    case VB_STATUS_DEADLINE_EXCEEDED:
-        return vb_rpc_fail(call, status, "refused by the database while %s", what);
-    default:
-        vb_log_error("store failed while %s: %s (%s)", what, vb_db_error(self->db),
-                     vb_db_sqlstate(self->db));
-        return vb_rpc_fail(call, VB_STATUS_INTERNAL, "internal error while %s", what);
-    }
-}
-
-static int
-s_limit(vb_rpc_call_t *call, int32_t limit, int *out)
-{
-    if (limit == 0) {
-        *out = S_DEFAULT_LIMIT;
-        return 0;
-    }
-    if (limit < 1 || limit > S_MAX_LIMIT) {
-        vb_rpc_field_error(call, "limit", "must be between 1 and %d", S_MAX_LIMIT);
-        vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "limit must be between 1 and %d", S_MAX_LIMIT);
-        return -1;
-    }
-    *out = limit;
-    return 0;
-}
-
-/* Cursors are the last id of the previous page. */
-static int
-s_cursor(vb_rpc_call_t *call, const char *cursor)
-{
-    if (!cursor || !cursor[0] || vb_uuid_valid(cursor))
-        return 0;
-    vb_rpc_field_error(call, "cursor", "is not a cursor of this list");
-    vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "invalid cursor");
-    return -1;
-}
-
-static void *
-s_reply(vb_rpc_call_t *call, const ProtobufCMessageDescriptor *descriptor)
-{
-    void *reply = vb_arena_message(call->arena, descriptor);
-    call->reply = reply;
-    return reply;
-}
-
-static char *
-s_now(vb_rpc_call_t *call)
-{
-    char text[VB_RFC3339_SIZE];
-    vb_clock_format_rfc3339(vb_clock_now_us(), text);
-    return vb_arena_strdup(call->arena, text);
-}
-
-static vb_status_t
-s_emit(matchmaking_t *self, vb_rpc_call_t *call, const char *type, const char *subject,
-       const ProtobufCMessage *data)
-{
-    vb_status_t status = vb_outbox_append(self->outbox, type, subject, data);
-    if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "writing the event");
-    return VB_STATUS_OK;
 }
 
 static void *
@@ -251,7 +100,7 @@ s_load_offers(matchmaking_t *self, vb_rpc_call_t *call, s_offers_t *out)
     vb_status_t status = matchmaking_store_offer_list(self->db, call->arena, NULL, NULL, NULL,
                                                       S_ALL_OFFERS - 1, &out->offers, &count);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the offers");
+        return vb_handler_store_failed(call, self->db, status, "reading the offers");
     out->items = s_array(call, count, sizeof *out->items);
     out->levels = s_array(call, count * MATCHMAKING_COMPETENCES_PER_ITEM, sizeof *out->levels);
     memset(out->items, 0, (count ? count : 1) * sizeof *out->items);
@@ -429,22 +278,24 @@ matchmaking_handle_need_create(void *context, vb_rpc_call_t *call)
 {
     matchmaking_t *self = context;
     const Verbund__Matchmaking__V1__NeedCreateRequest *request = (const void *)call->request;
-    vb_status_t status = s_require_caller(call);
+    vb_status_t status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL);
     if (status != VB_STATUS_OK)
         return status;
     matchmaking_errors_t errors = {.count = 0};
     matchmaking_validate_need(request->need, self->model, &errors);
-    if ((status = s_check(call, &errors, VB_STATUS_BAD_REQUEST, "need")) != VB_STATUS_OK)
+    if ((status = vb_handler_check_errors(call, &errors, VB_STATUS_BAD_REQUEST, "need")) !=
+        VB_STATUS_OK)
         return status;
     matchmaking_need_t *need = vb_arena_alloc(call->arena, sizeof *need);
     *need = *request->need;
-    if (s_role(call) == S_ROLE_MEMBER) {
+    if (vb_handler_role(call) == S_ROLE_MEMBER) {
         /* a member states needs for itself only */
         if (need->owner_organization_id[0] ||
-            (need->owner_person_id[0] && strcmp(need->owner_person_id, s_caller_person(call))))
+            (need->owner_person_id[0] &&
+             strcmp(need->owner_person_id, vb_handler_caller_person(call))))
             return vb_rpc_fail(call, VB_STATUS_FORBIDDEN,
                                "a member may create needs only for itself");
-        need->owner_person_id = (char *)s_caller_person(call);
+        need->owner_person_id = (char *)vb_handler_caller_person(call);
         if (!need->owner_person_id[0])
             return vb_rpc_fail(call, VB_STATUS_FORBIDDEN, "the member token names no person");
     }
@@ -455,26 +306,27 @@ matchmaking_handle_need_create(void *context, vb_rpc_call_t *call)
                            "exactly one of owner_person_id and owner_organization_id is required");
         return vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "a need has exactly one owner");
     }
-    if ((has_person && (status = s_check_id(call, "need.owner_person_id", need->owner_person_id)) !=
-                           VB_STATUS_OK) ||
-        (has_organization && (status = s_check_id(call, "need.owner_organization_id",
-                                                  need->owner_organization_id)) != VB_STATUS_OK))
+    if ((has_person && (status = vb_handler_check_id(call, "need.owner_person_id",
+                                                     need->owner_person_id)) != VB_STATUS_OK) ||
+        (has_organization &&
+         (status = vb_handler_check_id(call, "need.owner_organization_id",
+                                       need->owner_organization_id)) != VB_STATUS_OK))
         return status;
     char id[VB_UUID_STRING_SIZE];
     vb_uuid7(id);
     need->id = vb_arena_strdup(call->arena, id);
     need->created_by = vb_arena_strdup(call->arena, s_caller_id(call));
-    need->created_at = s_now(call);
+    need->created_at = vb_handler_now(call, NULL);
     status = matchmaking_store_need_insert(self->db, call->arena, need);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "creating the need");
+        return vb_handler_store_failed(call, self->db, status, "creating the need");
     Verbund__Matchmaking__V1__NeedEvent event = VERBUND__MATCHMAKING__V1__NEED_EVENT__INIT;
     event.need = need;
-    if ((status = s_emit(self, call, S_EVENT_TYPE("need.created"), need->id, &event.base)) !=
-        VB_STATUS_OK)
+    if ((status = vb_handler_emit(call, self->outbox, self->db, S_EVENT_TYPE("need.created"),
+                                  need->id, &event.base)) != VB_STATUS_OK)
         return status;
     Verbund__Matchmaking__V1__NeedReply *reply =
-        s_reply(call, &verbund__matchmaking__v1__need_reply__descriptor);
+        vb_handler_reply(call, &verbund__matchmaking__v1__need_reply__descriptor);
     reply->need = need;
     return VB_STATUS_CREATED;
 }
@@ -484,15 +336,17 @@ static vb_status_t
 s_need_for_caller(matchmaking_t *self, vb_rpc_call_t *call, const char *field, const char *id,
                   matchmaking_need_t **out)
 {
-    vb_status_t status = s_check_id(call, field, id);
-    if (status != VB_STATUS_OK || (status = s_require_caller(call)) != VB_STATUS_OK)
+    vb_status_t status = vb_handler_check_id(call, field, id);
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK)
         return status;
     status = matchmaking_store_need_get(self->db, call->arena, id, out);
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, status, "need %s not found", id);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the need");
-    if (s_role(call) == S_ROLE_MEMBER && strcmp((*out)->owner_person_id, s_caller_person(call)))
+        return vb_handler_store_failed(call, self->db, status, "reading the need");
+    if (vb_handler_role(call) == S_ROLE_MEMBER &&
+        strcmp((*out)->owner_person_id, vb_handler_caller_person(call)))
         return vb_rpc_fail(call, VB_STATUS_FORBIDDEN, "a member may read only its own needs");
     return VB_STATUS_OK;
 }
@@ -507,7 +361,7 @@ matchmaking_handle_need_get(void *context, vb_rpc_call_t *call)
     if (status != VB_STATUS_OK)
         return status;
     Verbund__Matchmaking__V1__NeedReply *reply =
-        s_reply(call, &verbund__matchmaking__v1__need_reply__descriptor);
+        vb_handler_reply(call, &verbund__matchmaking__v1__need_reply__descriptor);
     reply->need = need;
     return VB_STATUS_OK;
 }
@@ -517,40 +371,36 @@ matchmaking_handle_need_list(void *context, vb_rpc_call_t *call)
 {
     matchmaking_t *self = context;
     const Verbund__Matchmaking__V1__NeedListRequest *request = (const void *)call->request;
-    vb_status_t status = s_require_caller(call);
+    vb_status_t status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL);
     if (status != VB_STATUS_OK)
         return status;
     const char *person = request->owner_person_id;
     const char *organization = request->owner_organization_id;
-    if (s_role(call) == S_ROLE_MEMBER) {
-        if ((person[0] && strcmp(person, s_caller_person(call))) || organization[0])
+    if (vb_handler_role(call) == S_ROLE_MEMBER) {
+        if ((person[0] && strcmp(person, vb_handler_caller_person(call))) || organization[0])
             return vb_rpc_fail(call, VB_STATUS_FORBIDDEN, "a member may list only its own needs");
-        person = s_caller_person(call);
+        person = vb_handler_caller_person(call);
         if (!person[0])
             return vb_rpc_fail(call, VB_STATUS_FORBIDDEN, "the member token names no person");
     }
     int limit = 0;
-    if ((person[0] && (status = s_check_id(call, "owner_person_id", person)) != VB_STATUS_OK) ||
-        (organization[0] &&
-         (status = s_check_id(call, "owner_organization_id", organization)) != VB_STATUS_OK))
+    const char *after = NULL;
+    if ((person[0] &&
+         (status = vb_handler_check_id(call, "owner_person_id", person)) != VB_STATUS_OK) ||
+        (organization[0] && (status = vb_handler_check_id(call, "owner_organization_id",
+                                                          organization)) != VB_STATUS_OK))
         return status;
-    if (s_limit(call, request->limit, &limit) != 0 || s_cursor(call, request->cursor) != 0)
+    if (vb_handler_limit(call, request->limit, &limit) != 0 ||
+        vb_handler_cursor(call, request->cursor, &after) != 0)
         return call->status;
     matchmaking_need_t **items = NULL;
     size_t count = 0;
-    status = matchmaking_store_need_list(self->db, call->arena, person, organization,
-                                         request->cursor, limit, &items, &count);
+    status = matchmaking_store_need_list(self->db, call->arena, person, organization, after, limit,
+                                         &items, &count);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "listing needs");
-    Verbund__Matchmaking__V1__NeedListReply *reply =
-        s_reply(call, &verbund__matchmaking__v1__need_list_reply__descriptor);
-    reply->next_cursor = (char *)"";
-    if (count > (size_t)limit) {
-        count = (size_t)limit;
-        reply->next_cursor = items[limit - 1]->id;
-    }
-    reply->items = items;
-    reply->n_items = count;
+        return vb_handler_store_failed(call, self->db, status, "listing needs");
+    vb_handler_list_reply(call, &verbund__matchmaking__v1__need_list_reply__descriptor, items,
+                          count, limit, "id");
     return VB_STATUS_OK;
 }
 
@@ -581,7 +431,7 @@ matchmaking_handle_expert_search(void *context, vb_rpc_call_t *call)
     const Verbund__Matchmaking__V1__ExpertSearchRequest *request = (const void *)call->request;
     matchmaking_errors_t errors = {.count = 0};
     int k = matchmaking_validate_k(request->k, &errors);
-    vb_status_t status = s_check(call, &errors, VB_STATUS_BAD_REQUEST, "k");
+    vb_status_t status = vb_handler_check_errors(call, &errors, VB_STATUS_BAD_REQUEST, "k");
     if (status != VB_STATUS_OK)
         return status;
     matchmaking_need_t *need = NULL;
@@ -617,7 +467,7 @@ matchmaking_handle_expert_search(void *context, vb_rpc_call_t *call)
     if (status != VB_STATUS_OK)
         return s_match_failed(call, status, &error);
     Verbund__Matchmaking__V1__ExpertSearchReply *reply =
-        s_reply(call, &verbund__matchmaking__v1__expert_search_reply__descriptor);
+        vb_handler_reply(call, &verbund__matchmaking__v1__expert_search_reply__descriptor);
     reply->need_id = need->id;
     reply->items = s_array(call, found, sizeof *reply->items);
     for (size_t r = 0; r < found && reply->n_items < (size_t)k; r++) {
@@ -667,17 +517,18 @@ matchmaking_handle_offer_create(void *context, vb_rpc_call_t *call)
 {
     matchmaking_t *self = context;
     const Verbund__Matchmaking__V1__OfferCreateRequest *request = (const void *)call->request;
-    vb_status_t status = s_require_staff(call);
+    vb_status_t status = vb_handler_authorize(call, VB_HANDLER_STAFF, NULL);
     if (status != VB_STATUS_OK)
         return status;
     matchmaking_errors_t errors = {.count = 0};
     matchmaking_validate_offer(request->offer, self->model, &errors);
-    if ((status = s_check(call, &errors, VB_STATUS_BAD_REQUEST, "offer")) != VB_STATUS_OK)
+    if ((status = vb_handler_check_errors(call, &errors, VB_STATUS_BAD_REQUEST, "offer")) !=
+        VB_STATUS_OK)
         return status;
     matchmaking_offer_t *offer = vb_arena_alloc(call->arena, sizeof *offer);
     *offer = *request->offer;
-    if ((status = s_check_id(call, "offer.provider_organization_id",
-                             offer->provider_organization_id)) != VB_STATUS_OK)
+    if ((status = vb_handler_check_id(call, "offer.provider_organization_id",
+                                      offer->provider_organization_id)) != VB_STATUS_OK)
         return status;
     uint32_t provider =
         matchmaking_read_model_organization_find(self->model, offer->provider_organization_id);
@@ -690,19 +541,19 @@ matchmaking_handle_offer_create(void *context, vb_rpc_call_t *call)
     char id[VB_UUID_STRING_SIZE];
     vb_uuid7(id);
     offer->id = vb_arena_strdup(call->arena, id);
-    offer->created_at = s_now(call);
+    offer->created_at = vb_handler_now(call, NULL);
     offer->rating_count = 0;
     offer->rating_average = 0;
     status = matchmaking_store_offer_insert(self->db, call->arena, offer);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "creating the offer");
+        return vb_handler_store_failed(call, self->db, status, "creating the offer");
     Verbund__Matchmaking__V1__OfferEvent event = VERBUND__MATCHMAKING__V1__OFFER_EVENT__INIT;
     event.offer = offer;
-    if ((status = s_emit(self, call, S_EVENT_TYPE("offer.created"), offer->id, &event.base)) !=
-        VB_STATUS_OK)
+    if ((status = vb_handler_emit(call, self->outbox, self->db, S_EVENT_TYPE("offer.created"),
+                                  offer->id, &event.base)) != VB_STATUS_OK)
         return status;
     Verbund__Matchmaking__V1__OfferReply *reply =
-        s_reply(call, &verbund__matchmaking__v1__offer_reply__descriptor);
+        vb_handler_reply(call, &verbund__matchmaking__v1__offer_reply__descriptor);
     reply->offer = offer;
     return VB_STATUS_CREATED;
 }
@@ -712,17 +563,18 @@ matchmaking_handle_offer_get(void *context, vb_rpc_call_t *call)
 {
     matchmaking_t *self = context;
     const Verbund__Matchmaking__V1__OfferGetRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "id", request->id);
-    if (status != VB_STATUS_OK || (status = s_require_caller(call)) != VB_STATUS_OK)
+    vb_status_t status = vb_handler_check_id(call, "id", request->id);
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK)
         return status;
     matchmaking_offer_t *offer = NULL;
     status = matchmaking_store_offer_get(self->db, call->arena, request->id, false, &offer);
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, status, "offer %s not found", request->id);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the offer");
+        return vb_handler_store_failed(call, self->db, status, "reading the offer");
     Verbund__Matchmaking__V1__OfferReply *reply =
-        s_reply(call, &verbund__matchmaking__v1__offer_reply__descriptor);
+        vb_handler_reply(call, &verbund__matchmaking__v1__offer_reply__descriptor);
     reply->offer = offer;
     return VB_STATUS_OK;
 }
@@ -732,12 +584,12 @@ matchmaking_handle_offer_list(void *context, vb_rpc_call_t *call)
 {
     matchmaking_t *self = context;
     const Verbund__Matchmaking__V1__OfferListRequest *request = (const void *)call->request;
-    vb_status_t status = s_require_caller(call);
+    vb_status_t status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL);
     if (status != VB_STATUS_OK)
         return status;
     if (request->provider_organization_id[0] &&
-        (status = s_check_id(call, "provider_organization_id",
-                             request->provider_organization_id)) != VB_STATUS_OK)
+        (status = vb_handler_check_id(call, "provider_organization_id",
+                                      request->provider_organization_id)) != VB_STATUS_OK)
         return status;
     if (request->competence[0] &&
         matchmaking_read_model_competence_index(self->model, request->competence) < 0) {
@@ -745,24 +597,18 @@ matchmaking_handle_offer_list(void *context, vb_rpc_call_t *call)
         return vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "unknown competence code");
     }
     int limit = 0;
-    if (s_limit(call, request->limit, &limit) != 0 || s_cursor(call, request->cursor) != 0)
+    const char *after = NULL;
+    if (vb_handler_limit(call, request->limit, &limit) != 0 ||
+        vb_handler_cursor(call, request->cursor, &after) != 0)
         return call->status;
     matchmaking_offer_t **items = NULL;
     size_t count = 0;
-    status =
-        matchmaking_store_offer_list(self->db, call->arena, request->provider_organization_id,
-                                     request->competence, request->cursor, limit, &items, &count);
+    status = matchmaking_store_offer_list(self->db, call->arena, request->provider_organization_id,
+                                          request->competence, after, limit, &items, &count);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "listing offers");
-    Verbund__Matchmaking__V1__OfferListReply *reply =
-        s_reply(call, &verbund__matchmaking__v1__offer_list_reply__descriptor);
-    reply->next_cursor = (char *)"";
-    if (count > (size_t)limit) {
-        count = (size_t)limit;
-        reply->next_cursor = items[limit - 1]->id;
-    }
-    reply->items = items;
-    reply->n_items = count;
+        return vb_handler_store_failed(call, self->db, status, "listing offers");
+    vb_handler_list_reply(call, &verbund__matchmaking__v1__offer_list_reply__descriptor, items,
+                          count, limit, "id");
     return VB_STATUS_OK;
 }
 
@@ -771,24 +617,25 @@ matchmaking_handle_rating_put(void *context, vb_rpc_call_t *call)
 {
     matchmaking_t *self = context;
     const Verbund__Matchmaking__V1__RatingPutRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "offer_id", request->offer_id);
-    if (status != VB_STATUS_OK || (status = s_require_caller(call)) != VB_STATUS_OK)
+    vb_status_t status = vb_handler_check_id(call, "offer_id", request->offer_id);
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK)
         return status;
     if (!request->rating) {
         vb_rpc_field_error(call, "rating", "is required");
         return vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "a rating is required");
     }
     const char *person = request->rating->person_id;
-    if (s_role(call) == S_ROLE_MEMBER) {
+    if (vb_handler_role(call) == S_ROLE_MEMBER) {
         /* a member rates as itself */
-        if (person[0] && strcmp(person, s_caller_person(call)))
+        if (person[0] && strcmp(person, vb_handler_caller_person(call)))
             return vb_rpc_fail(call, VB_STATUS_FORBIDDEN, "a member rates only as itself");
-        person = s_caller_person(call);
+        person = vb_handler_caller_person(call);
     } else if (!person[0]) {
         vb_rpc_field_error(call, "rating.person_id", "is required when staff rate for a person");
         return vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "rating.person_id is required");
     }
-    if ((status = s_check_id(call, "rating.person_id", person)) != VB_STATUS_OK)
+    if ((status = vb_handler_check_id(call, "rating.person_id", person)) != VB_STATUS_OK)
         return status;
     if (request->rating->stars < 1 || request->rating->stars > 5) {
         vb_rpc_field_error(call, "rating.stars", "must be between 1 and 5");
@@ -799,22 +646,22 @@ matchmaking_handle_rating_put(void *context, vb_rpc_call_t *call)
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, status, "offer %s not found", request->offer_id);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the offer");
+        return vb_handler_store_failed(call, self->db, status, "reading the offer");
     bool replaced = false;
     matchmaking_rating_t *rating = NULL;
     status = matchmaking_store_rating_put(self->db, call->arena, request->offer_id, person,
                                           request->rating->stars, &replaced, &rating, &offer);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "storing the rating");
+        return vb_handler_store_failed(call, self->db, status, "storing the rating");
     Verbund__Matchmaking__V1__RatingEvent event = VERBUND__MATCHMAKING__V1__RATING_EVENT__INIT;
     event.rating = rating;
     event.rating_count = offer->rating_count;
     event.rating_average = offer->rating_average;
-    if ((status = s_emit(self, call, S_EVENT_TYPE("offer.rated"), offer->id, &event.base)) !=
-        VB_STATUS_OK)
+    if ((status = vb_handler_emit(call, self->outbox, self->db, S_EVENT_TYPE("offer.rated"),
+                                  offer->id, &event.base)) != VB_STATUS_OK)
         return status;
     Verbund__Matchmaking__V1__RatingReply *reply =
-        s_reply(call, &verbund__matchmaking__v1__rating_reply__descriptor);
+        vb_handler_reply(call, &verbund__matchmaking__v1__rating_reply__descriptor);
     reply->rating = rating;
     reply->offer = offer;
     /* a repeat replaces the person's stars: 200, the first rating 201 */
@@ -833,7 +680,7 @@ s_targets_from_needs(matchmaking_t *self, vb_rpc_call_t *call, const char *perso
     *status = matchmaking_store_need_list(self->db, call->arena, person_id, NULL, NULL,
                                           S_OWNER_NEEDS, &needs, &count);
     if (*status != VB_STATUS_OK) {
-        *status = s_store_failed(self, call, *status, "reading the person's needs");
+        *status = vb_handler_store_failed(call, self->db, *status, "reading the person's needs");
         return -1;
     }
     int n = 0;
@@ -864,9 +711,9 @@ matchmaking_handle_offer_recommend(void *context, vb_rpc_call_t *call)
 {
     matchmaking_t *self = context;
     const Verbund__Matchmaking__V1__OfferRecommendRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "person_id", request->person_id);
+    vb_status_t status = vb_handler_check_id(call, "person_id", request->person_id);
     if (status != VB_STATUS_OK ||
-        (status = s_require_self(call, request->person_id)) != VB_STATUS_OK)
+        (status = vb_handler_authorize(call, VB_HANDLER_SELF, request->person_id)) != VB_STATUS_OK)
         return status;
     matchmaking_errors_t errors = {.count = 0};
     int k = matchmaking_validate_k(request->k, &errors);
@@ -874,7 +721,8 @@ matchmaking_handle_offer_recommend(void *context, vb_rpc_call_t *call)
     int target_count = 0;
     if (request->targets[0])
         target_count = matchmaking_targets_parse(request->targets, self->model, targets, &errors);
-    if ((status = s_check(call, &errors, VB_STATUS_BAD_REQUEST, "query")) != VB_STATUS_OK)
+    if ((status = vb_handler_check_errors(call, &errors, VB_STATUS_BAD_REQUEST, "query")) !=
+        VB_STATUS_OK)
         return status;
     uint32_t person_index = matchmaking_read_model_person_find(self->model, request->person_id);
     const matchmaking_person_t *person =
@@ -901,7 +749,7 @@ matchmaking_handle_offer_recommend(void *context, vb_rpc_call_t *call)
             ? matchmaking_read_model_profile_at(self->model, person->profile)
             : NULL;
     Verbund__Matchmaking__V1__OfferRecommendReply *reply =
-        s_reply(call, &verbund__matchmaking__v1__offer_recommend_reply__descriptor);
+        vb_handler_reply(call, &verbund__matchmaking__v1__offer_recommend_reply__descriptor);
     reply->person_id = request->person_id;
     reply->gaps = s_array(call, (size_t)target_count, sizeof *reply->gaps);
     for (int t = 0; t < target_count; t++) {
@@ -1008,8 +856,9 @@ matchmaking_handle_peer_group_plan(void *context, vb_rpc_call_t *call)
 {
     matchmaking_t *self = context;
     const Verbund__Matchmaking__V1__PeerGroupPlanRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "event_id", request->event_id);
-    if (status != VB_STATUS_OK || (status = s_require_staff(call)) != VB_STATUS_OK)
+    vb_status_t status = vb_handler_check_id(call, "event_id", request->event_id);
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_authorize(call, VB_HANDLER_STAFF, NULL)) != VB_STATUS_OK)
         return status;
     if (request->n_participants > MATCH_PEER_PARTICIPANTS_MAX) {
         vb_rpc_field_error(call, "participants", "must have at most %d entries",
@@ -1024,7 +873,8 @@ matchmaking_handle_peer_group_plan(void *context, vb_rpc_call_t *call)
         for (size_t i = 0; i < count; i++) {
             char path[48];
             snprintf(path, sizeof path, "participants[%zu]", i);
-            if ((status = s_check_id(call, path, request->participants[i])) != VB_STATUS_OK)
+            if ((status = vb_handler_check_id(call, path, request->participants[i])) !=
+                VB_STATUS_OK)
                 return status;
             ids[i] = request->participants[i];
         }
@@ -1055,6 +905,10 @@ matchmaking_handle_peer_group_plan(void *context, vb_rpc_call_t *call)
         p->sector_id = UINT32_C(0x80000000) + (uint32_t)i;
         p->interest_ids = &interests[i * MATCHMAKING_INTERESTS_MAX];
         uint32_t index = matchmaking_read_model_person_find(self->model, ids[i]);
+        if (index == MATCHMAKING_NONE && self->follow &&
+            matchmaking_follow_fetch_person(self->follow, ids[i], S_FETCH_PERSON_DEADLINE_MS) ==
+                VB_STATUS_OK)
+            index = matchmaking_read_model_person_find(self->model, ids[i]);
         if (index == MATCHMAKING_NONE)
             continue;
         const matchmaking_person_t *person = matchmaking_read_model_person_at(self->model, index);
@@ -1078,7 +932,7 @@ matchmaking_handle_peer_group_plan(void *context, vb_rpc_call_t *call)
     if (status != VB_STATUS_OK)
         return s_match_failed(call, status, &error);
     Verbund__Matchmaking__V1__PeerGroupPlanReply *reply =
-        s_reply(call, &verbund__matchmaking__v1__peer_group_plan_reply__descriptor);
+        vb_handler_reply(call, &verbund__matchmaking__v1__peer_group_plan_reply__descriptor);
     reply->event_id = request->event_id;
     reply->objective = (double)result.objective;
     reply->groups = s_array(call, result.group_count, sizeof *reply->groups);
@@ -1121,8 +975,9 @@ matchmaking_handle_table_assign(void *context, vb_rpc_call_t *call)
 {
     matchmaking_t *self = context;
     const Verbund__Matchmaking__V1__TableAssignRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "event_id", request->event_id);
-    if (status != VB_STATUS_OK || (status = s_require_staff(call)) != VB_STATUS_OK)
+    vb_status_t status = vb_handler_check_id(call, "event_id", request->event_id);
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_authorize(call, VB_HANDLER_STAFF, NULL)) != VB_STATUS_OK)
         return status;
     if (request->rounds < 1 || request->rounds > MATCH_ROUNDS_MAX) {
         vb_rpc_field_error(call, "rounds", "must be between 1 and %d", MATCH_ROUNDS_MAX);
@@ -1199,7 +1054,7 @@ matchmaking_handle_table_assign(void *context, vb_rpc_call_t *call)
                                        : request->participants[p]->n_table_preferences;
         char path[64];
         snprintf(path, sizeof path, "participants[%zu].person_id", p);
-        if ((status = s_check_id(call, path, person)) != VB_STATUS_OK)
+        if ((status = vb_handler_check_id(call, path, person)) != VB_STATUS_OK)
             break;
         person_ids[p] = vb_arena_strdup(call->arena, person);
         snprintf(path, sizeof path, "participants[%zu].table_preferences", p);
@@ -1248,7 +1103,7 @@ matchmaking_handle_table_assign(void *context, vb_rpc_call_t *call)
         return s_match_failed(call, status, &error);
 
     Verbund__Matchmaking__V1__TableAssignReply *reply =
-        s_reply(call, &verbund__matchmaking__v1__table_assign_reply__descriptor);
+        vb_handler_reply(call, &verbund__matchmaking__v1__table_assign_reply__descriptor);
     reply->event_id = request->event_id;
     reply->seats = s_array(call, rounds * count, sizeof *reply->seats);
     reply->rounds = s_array(call, rounds, sizeof *reply->rounds);
@@ -1308,8 +1163,8 @@ matchmaking_handle_table_assign(void *context, vb_rpc_call_t *call)
     event.rounds = (int32_t)rounds;
     event.participants = (int32_t)count;
     event.total_cost = reply->total_cost;
-    if ((status = s_emit(self, call, S_EVENT_TYPE("tables.assigned"), request->event_id,
-                         &event.base)) != VB_STATUS_OK)
+    if ((status = vb_handler_emit(call, self->outbox, self->db, S_EVENT_TYPE("tables.assigned"),
+                                  request->event_id, &event.base)) != VB_STATUS_OK)
         return status;
     return VB_STATUS_OK;
 }
@@ -1321,12 +1176,14 @@ matchmaking_handle_partner_search(void *context, vb_rpc_call_t *call)
 {
     matchmaking_t *self = context;
     const Verbund__Matchmaking__V1__PartnerSearchRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "organization_id", request->organization_id);
-    if (status != VB_STATUS_OK || (status = s_require_caller(call)) != VB_STATUS_OK)
+    vb_status_t status = vb_handler_check_id(call, "organization_id", request->organization_id);
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK)
         return status;
     matchmaking_errors_t errors = {.count = 0};
     int k = matchmaking_validate_k(request->k, &errors);
-    if ((status = s_check(call, &errors, VB_STATUS_BAD_REQUEST, "k")) != VB_STATUS_OK)
+    if ((status = vb_handler_check_errors(call, &errors, VB_STATUS_BAD_REQUEST, "k")) !=
+        VB_STATUS_OK)
         return status;
     uint32_t org_index =
         matchmaking_read_model_organization_find(self->model, request->organization_id);
@@ -1337,9 +1194,10 @@ matchmaking_handle_partner_search(void *context, vb_rpc_call_t *call)
     if (!organization || !organization->name)
         return vb_rpc_fail(call, VB_STATUS_NOT_FOUND, "organisation %s not found",
                            request->organization_id);
-    if (s_role(call) == S_ROLE_MEMBER) {
+    if (vb_handler_role(call) == S_ROLE_MEMBER) {
         /* a member searches for its own organisation */
-        uint32_t person = matchmaking_read_model_person_find(self->model, s_caller_person(call));
+        uint32_t person =
+            matchmaking_read_model_person_find(self->model, vb_handler_caller_person(call));
         if (person == MATCHMAKING_NONE ||
             matchmaking_read_model_person_at(self->model, person)->organization != org_index)
             return vb_rpc_fail(call, VB_STATUS_FORBIDDEN,
@@ -1350,7 +1208,7 @@ matchmaking_handle_partner_search(void *context, vb_rpc_call_t *call)
     status = matchmaking_store_need_list(self->db, call->arena, NULL, request->organization_id,
                                          NULL, S_OWNER_NEEDS, &needs, &need_count);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the organisation's needs");
+        return vb_handler_store_failed(call, self->db, status, "reading the organisation's needs");
     /* the company's needs as one: the highest target level per competence */
     match_requirement_t requirements[MATCH_REQUIREMENTS_MAX];
     size_t requirement_count = 0;
@@ -1392,7 +1250,7 @@ matchmaking_handle_partner_search(void *context, vb_rpc_call_t *call)
     if (status != VB_STATUS_OK)
         return s_match_failed(call, status, &error);
     Verbund__Matchmaking__V1__PartnerSearchReply *reply =
-        s_reply(call, &verbund__matchmaking__v1__partner_search_reply__descriptor);
+        vb_handler_reply(call, &verbund__matchmaking__v1__partner_search_reply__descriptor);
     reply->organization_id = request->organization_id;
     reply->items = s_array(call, found, sizeof *reply->items);
     for (size_t r = 0; r < found && reply->n_items < (size_t)k; r++) {
@@ -1445,7 +1303,7 @@ matchmaking_handle_health(void *context, vb_rpc_call_t *call)
 {
     matchmaking_t *self = context;
     Verbund__Matchmaking__V1__HealthReply *reply =
-        s_reply(call, &verbund__matchmaking__v1__health_reply__descriptor);
+        vb_handler_reply(call, &verbund__matchmaking__v1__health_reply__descriptor);
     reply->database_ok = vb_db_in_transaction(self->db) || vb_db_ping(self->db) == 0;
     reply->persons = (int32_t)matchmaking_read_model_person_count(self->model);
     reply->expert_profiles = (int32_t)matchmaking_read_model_profile_count(self->model);

@@ -3,13 +3,12 @@
  * Does not: validate, authorise or open transactions (the write batch does). */
 #include "matchmaking_store.h"
 
-#include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "vb/assert.h"
+#include "vb/db_query.h"
 
 #define TS(column) "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 /* A text[] column from a JSON array parameter. */
@@ -91,47 +90,6 @@ matchmaking_store_statements(size_t *count)
 
 /* ---- parameters ---- */
 
-static const char *
-s_null_if_empty(const char *s)
-{
-    return s && s[0] ? s : NULL;
-}
-
-static const char *
-s_int(vb_arena_t *arena, int64_t value)
-{
-    return vb_arena_printf(arena, "%" PRId64, value);
-}
-
-static char *
-s_json_text(vb_arena_t *arena, json_t *value)
-{
-    VB_ASSERT(value);
-    char *text = json_dumps(value, JSON_COMPACT);
-    json_decref(value);
-    VB_ASSERT(text);
-    char *copy = vb_arena_strdup(arena, text);
-    free(text);
-    return copy;
-}
-
-/* A JSON array of strings, or NULL when one is not valid UTF-8. */
-static const char *
-s_strings_json(vb_arena_t *arena, char **items, size_t count)
-{
-    json_t *array = json_array();
-    VB_ASSERT(array);
-    for (size_t i = 0; i < count; i++) {
-        json_t *item = json_string(items[i]);
-        if (!item) {
-            json_decref(array);
-            return NULL;
-        }
-        json_array_append_new(array, item);
-    }
-    return s_json_text(arena, array);
-}
-
 /* [{"code": ..., "level": ...}], or NULL when a code is not valid UTF-8. */
 static const char *
 s_competences_json(vb_arena_t *arena, Verbund__Matchmaking__V1__CompetenceLevel **items,
@@ -148,29 +106,10 @@ s_competences_json(vb_arena_t *arena, Verbund__Matchmaking__V1__CompetenceLevel 
         json_array_append_new(array,
                               json_pack("{s:o, s:i}", "code", code, "level", (int)items[i]->level));
     }
-    return s_json_text(arena, array);
+    return vb_db_param_json(arena, array);
 }
 
 /* ---- rows ---- */
-
-static char *
-s_text(vb_arena_t *arena, const vb_db_row_t *row, int column)
-{
-    return vb_arena_strdup(arena, vb_db_row_text(row, column));
-}
-
-static void
-s_parse_strings(vb_arena_t *arena, const char *text, char ***items, size_t *count)
-{
-    json_t *array = json_loads(text, 0, NULL);
-    *count = json_is_array(array) ? json_array_size(array) : 0;
-    *items = *count ? vb_arena_alloc(arena, *count * sizeof(char *)) : NULL;
-    for (size_t i = 0; i < *count; i++) {
-        json_t *item = json_array_get(array, i);
-        (*items)[i] = vb_arena_strdup(arena, json_is_string(item) ? json_string_value(item) : "");
-    }
-    json_decref(array);
-}
 
 static void
 s_parse_competences(vb_arena_t *arena, const char *text,
@@ -197,112 +136,52 @@ s_money(vb_arena_t *arena, const vb_db_row_t *row, int cents_column, int currenc
     Verbund__Common__V1__Money *money =
         vb_arena_message(arena, &verbund__common__v1__money__descriptor);
     money->cents = vb_db_row_int64(row, cents_column);
-    money->currency = s_text(arena, row, currency_column);
+    money->currency = vb_db_row_strdup(arena, row, currency_column);
     return money;
-}
-
-static matchmaking_need_t *
-s_need_from_row(vb_arena_t *arena, const vb_db_row_t *row)
-{
-    matchmaking_need_t *n = vb_arena_message(arena, &verbund__matchmaking__v1__need__descriptor);
-    n->id = s_text(arena, row, 0);
-    n->owner_person_id = s_text(arena, row, 1);
-    n->owner_organization_id = s_text(arena, row, 2);
-    n->title = s_text(arena, row, 3);
-    s_parse_competences(arena, vb_db_row_text(row, 4), &n->competences, &n->n_competences);
-    if (vb_db_row_bool(row, 7))
-        n->budget = s_money(arena, row, 5, 6);
-    n->hours = (int32_t)vb_db_row_int64(row, 8);
-    s_parse_strings(arena, vb_db_row_text(row, 9), &n->languages, &n->n_languages);
-    n->region = s_text(arena, row, 10);
-    n->remote = vb_db_row_bool(row, 11);
-    n->starts_on = s_text(arena, row, 12);
-    n->ends_on = s_text(arena, row, 13);
-    n->created_by = s_text(arena, row, 14);
-    n->created_at = s_text(arena, row, 15);
-    return n;
-}
-
-static matchmaking_offer_t *
-s_offer_from_row(vb_arena_t *arena, const vb_db_row_t *row)
-{
-    matchmaking_offer_t *o = vb_arena_message(arena, &verbund__matchmaking__v1__offer__descriptor);
-    o->id = s_text(arena, row, 0);
-    o->provider_organization_id = s_text(arena, row, 1);
-    o->title = s_text(arena, row, 2);
-    s_parse_competences(arena, vb_db_row_text(row, 3), &o->competences, &o->n_competences);
-    o->price = s_money(arena, row, 4, 5);
-    o->region = s_text(arena, row, 6);
-    o->format = strcmp(vb_db_row_text(row, 7), "online") == 0
-                    ? VERBUND__MATCHMAKING__V1__OFFER_FORMAT__OFFER_FORMAT_ONLINE
-                    : VERBUND__MATCHMAKING__V1__OFFER_FORMAT__OFFER_FORMAT_ON_SITE;
-    o->starts_on = s_text(arena, row, 8);
-    o->ends_on = s_text(arena, row, 9);
-    o->rating_count = (int32_t)vb_db_row_int64(row, 10);
-    int64_t sum = vb_db_row_int64(row, 11);
-    o->rating_average = o->rating_count > 0 ? (double)sum / o->rating_count : 0.0;
-    o->created_at = s_text(arena, row, 12);
-    return o;
-}
-
-/* Collects rows into an arena array (grown by doubling). */
-typedef struct {
-    vb_arena_t *arena;
-    void *(*build)(vb_arena_t *arena, const vb_db_row_t *row);
-    void **items;
-    size_t count, capacity;
-} s_rows_t;
-
-static int
-s_collect(void *arg, const vb_db_row_t *row)
-{
-    s_rows_t *rows = arg;
-    if (rows->count == rows->capacity) {
-        size_t capacity = rows->capacity ? rows->capacity * 2 : 16;
-        void **items = vb_arena_alloc(rows->arena, capacity * sizeof *items);
-        if (rows->count)
-            memcpy(items, rows->items, rows->count * sizeof *items);
-        rows->items = items;
-        rows->capacity = capacity;
-    }
-    rows->items[rows->count++] = rows->build(rows->arena, row);
-    return 0;
 }
 
 static void *
 s_build_need(vb_arena_t *arena, const vb_db_row_t *row)
 {
-    return s_need_from_row(arena, row);
+    matchmaking_need_t *n = vb_arena_message(arena, &verbund__matchmaking__v1__need__descriptor);
+    n->id = vb_db_row_strdup(arena, row, 0);
+    n->owner_person_id = vb_db_row_strdup(arena, row, 1);
+    n->owner_organization_id = vb_db_row_strdup(arena, row, 2);
+    n->title = vb_db_row_strdup(arena, row, 3);
+    s_parse_competences(arena, vb_db_row_text(row, 4), &n->competences, &n->n_competences);
+    if (vb_db_row_bool(row, 7))
+        n->budget = s_money(arena, row, 5, 6);
+    n->hours = (int32_t)vb_db_row_int64(row, 8);
+    vb_db_json_strings_parse(arena, vb_db_row_text(row, 9), &n->languages, &n->n_languages);
+    n->region = vb_db_row_strdup(arena, row, 10);
+    n->remote = vb_db_row_bool(row, 11);
+    n->starts_on = vb_db_row_strdup(arena, row, 12);
+    n->ends_on = vb_db_row_strdup(arena, row, 13);
+    n->created_by = vb_db_row_strdup(arena, row, 14);
+    n->created_at = vb_db_row_strdup(arena, row, 15);
+    return n;
 }
 
 static void *
 s_build_offer(vb_arena_t *arena, const vb_db_row_t *row)
 {
-    return s_offer_from_row(arena, row);
-}
-
-static vb_status_t
-s_query(vb_db_t *db, vb_arena_t *arena, const char *statement, const char *const *params, int count,
-        void *(*build)(vb_arena_t *, const vb_db_row_t *), s_rows_t *rows)
-{
-    memset(rows, 0, sizeof *rows);
-    rows->arena = arena;
-    rows->build = build;
-    return vb_db_run(db, statement, params, count, s_collect, rows, NULL);
-}
-
-static vb_status_t
-s_query_one(vb_db_t *db, vb_arena_t *arena, const char *statement, const char *const *params,
-            int count, void *(*build)(vb_arena_t *, const vb_db_row_t *), void **out)
-{
-    s_rows_t rows;
-    vb_status_t status = s_query(db, arena, statement, params, count, build, &rows);
-    if (status != VB_STATUS_OK)
-        return status;
-    if (rows.count == 0)
-        return VB_STATUS_NOT_FOUND;
-    *out = rows.items[0];
-    return VB_STATUS_OK;
+    matchmaking_offer_t *o = vb_arena_message(arena, &verbund__matchmaking__v1__offer__descriptor);
+    o->id = vb_db_row_strdup(arena, row, 0);
+    o->provider_organization_id = vb_db_row_strdup(arena, row, 1);
+    o->title = vb_db_row_strdup(arena, row, 2);
+    s_parse_competences(arena, vb_db_row_text(row, 3), &o->competences, &o->n_competences);
+    o->price = s_money(arena, row, 4, 5);
+    o->region = vb_db_row_strdup(arena, row, 6);
+    o->format = strcmp(vb_db_row_text(row, 7), "online") == 0
+                    ? VERBUND__MATCHMAKING__V1__OFFER_FORMAT__OFFER_FORMAT_ONLINE
+                    : VERBUND__MATCHMAKING__V1__OFFER_FORMAT__OFFER_FORMAT_ON_SITE;
+    o->starts_on = vb_db_row_strdup(arena, row, 8);
+    o->ends_on = vb_db_row_strdup(arena, row, 9);
+    o->rating_count = (int32_t)vb_db_row_int64(row, 10);
+    int64_t sum = vb_db_row_int64(row, 11);
+    o->rating_average = o->rating_count > 0 ? (double)sum / o->rating_count : 0.0;
+    o->created_at = vb_db_row_strdup(arena, row, 12);
+    return o;
 }
 
 /* ---- needs ---- */
@@ -312,16 +191,16 @@ matchmaking_store_need_insert(vb_db_t *db, vb_arena_t *arena, const matchmaking_
 {
     const char *params[] = {
         need->id,
-        s_null_if_empty(need->owner_person_id),
-        s_null_if_empty(need->owner_organization_id),
+        vb_db_param_null_if_empty(need->owner_person_id),
+        vb_db_param_null_if_empty(need->owner_organization_id),
         need->title,
         s_competences_json(arena, need->competences, need->n_competences),
-        need->budget ? s_int(arena, need->budget->cents) : NULL,
+        need->budget ? vb_db_param_int(arena, need->budget->cents) : NULL,
         need->budget ? need->budget->currency : NULL,
-        s_int(arena, need->hours),
-        s_strings_json(arena, need->languages, need->n_languages),
+        vb_db_param_int(arena, need->hours),
+        vb_db_param_json_strings(arena, need->languages, need->n_languages),
         need->region,
-        need->remote ? "true" : "false",
+        vb_db_param_bool(need->remote),
         need->starts_on,
         need->ends_on,
         need->created_by,
@@ -336,7 +215,7 @@ vb_status_t
 matchmaking_store_need_get(vb_db_t *db, vb_arena_t *arena, const char *id, matchmaking_need_t **out)
 {
     const char *params[] = {id};
-    return s_query_one(db, arena, "need_get", params, 1, s_build_need, (void **)out);
+    return vb_db_query_one(db, arena, "need_get", params, 1, s_build_need, (void **)out);
 }
 
 vb_status_t
@@ -344,13 +223,11 @@ matchmaking_store_need_list(vb_db_t *db, vb_arena_t *arena, const char *owner_pe
                             const char *owner_organization_id, const char *after_id, int limit,
                             matchmaking_need_t ***items, size_t *count)
 {
-    const char *params[] = {s_null_if_empty(after_id), s_null_if_empty(owner_person_id),
-                            s_null_if_empty(owner_organization_id), s_int(arena, limit + 1)};
-    s_rows_t rows;
-    vb_status_t status = s_query(db, arena, "need_list", params, 4, s_build_need, &rows);
-    *items = (matchmaking_need_t **)rows.items;
-    *count = rows.count;
-    return status;
+    const char *params[] = {
+        vb_db_param_null_if_empty(after_id), vb_db_param_null_if_empty(owner_person_id),
+        vb_db_param_null_if_empty(owner_organization_id), vb_db_param_int(arena, limit + 1)};
+    return vb_db_query_rows(db, arena, "need_list", params, 4, s_build_need, (void ***)items,
+                            count);
 }
 
 /* ---- offers ---- */
@@ -363,7 +240,7 @@ matchmaking_store_offer_insert(vb_db_t *db, vb_arena_t *arena, const matchmaking
         offer->provider_organization_id,
         offer->title,
         s_competences_json(arena, offer->competences, offer->n_competences),
-        s_int(arena, offer->price->cents),
+        vb_db_param_int(arena, offer->price->cents),
         offer->price->currency,
         offer->region,
         offer->format == VERBUND__MATCHMAKING__V1__OFFER_FORMAT__OFFER_FORMAT_ONLINE ? "online"
@@ -382,8 +259,8 @@ matchmaking_store_offer_get(vb_db_t *db, vb_arena_t *arena, const char *id, bool
                             matchmaking_offer_t **out)
 {
     const char *params[] = {id};
-    return s_query_one(db, arena, for_update ? "offer_get_for_update" : "offer_get", params, 1,
-                       s_build_offer, (void **)out);
+    return vb_db_query_one(db, arena, for_update ? "offer_get_for_update" : "offer_get", params, 1,
+                           s_build_offer, (void **)out);
 }
 
 vb_status_t
@@ -391,13 +268,11 @@ matchmaking_store_offer_list(vb_db_t *db, vb_arena_t *arena, const char *provide
                              const char *competence, const char *after_id, int limit,
                              matchmaking_offer_t ***items, size_t *count)
 {
-    const char *params[] = {s_null_if_empty(after_id), s_null_if_empty(provider_organization_id),
-                            s_null_if_empty(competence), s_int(arena, limit + 1)};
-    s_rows_t rows;
-    vb_status_t status = s_query(db, arena, "offer_list", params, 4, s_build_offer, &rows);
-    *items = (matchmaking_offer_t **)rows.items;
-    *count = rows.count;
-    return status;
+    const char *params[] = {
+        vb_db_param_null_if_empty(after_id), vb_db_param_null_if_empty(provider_organization_id),
+        vb_db_param_null_if_empty(competence), vb_db_param_int(arena, limit + 1)};
+    return vb_db_query_rows(db, arena, "offer_list", params, 4, s_build_offer, (void ***)items,
+                            count);
 }
 
 /* ---- ratings ---- */
@@ -414,9 +289,9 @@ static int
 s_rating_row(void *arg, const vb_db_row_t *row)
 {
     s_rating_row_t *out = arg;
-    out->offer = s_offer_from_row(out->arena, row);
+    out->offer = s_build_offer(out->arena, row);
     out->replaced = vb_db_row_bool(row, 13);
-    out->rated_at = s_text(out->arena, row, 14);
+    out->rated_at = vb_db_row_strdup(out->arena, row, 14);
     out->found = true;
     return 0;
 }
@@ -426,7 +301,7 @@ matchmaking_store_rating_put(vb_db_t *db, vb_arena_t *arena, const char *offer_i
                              const char *person_id, int stars, bool *replaced,
                              matchmaking_rating_t **rating_out, matchmaking_offer_t **offer_out)
 {
-    const char *params[] = {offer_id, person_id, s_int(arena, stars)};
+    const char *params[] = {offer_id, person_id, vb_db_param_int(arena, stars)};
     s_rating_row_t out = {.arena = arena};
     vb_status_t status = vb_db_run(db, "rating_put", params, 3, s_rating_row, &out, NULL);
     if (status != VB_STATUS_OK)

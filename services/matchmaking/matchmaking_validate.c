@@ -3,24 +3,9 @@
 #include "matchmaking_validate.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void
-matchmaking_errors_add(matchmaking_errors_t *errors, const char *field, const char *fmt, ...)
-{
-    if (errors->count < MATCHMAKING_MAX_FIELD_ERRORS) {
-        matchmaking_error_item_t *item = &errors->items[errors->count];
-        snprintf(item->field, sizeof item->field, "%s", field);
-        va_list args;
-        va_start(args, fmt);
-        vsnprintf(item->message, sizeof item->message, fmt, args);
-        va_end(args);
-    }
-    errors->count++;
-}
 
 bool
 matchmaking_validate_text(const char *text, size_t max)
@@ -85,26 +70,26 @@ s_check_competences(Verbund__Matchmaking__V1__CompetenceLevel **items, size_t co
     char path[96];
     if (count == 0 || count > MATCHMAKING_COMPETENCES_PER_ITEM) {
         snprintf(path, sizeof path, "%s.competences", prefix);
-        matchmaking_errors_add(errors, path, "must list 1 to %d competences",
-                               MATCHMAKING_COMPETENCES_PER_ITEM);
+        vb_handler_errors_add(errors, path, "must list 1 to %d competences",
+                              MATCHMAKING_COMPETENCES_PER_ITEM);
         return;
     }
     for (size_t i = 0; i < count; i++) {
         const Verbund__Matchmaking__V1__CompetenceLevel *item = items[i];
         snprintf(path, sizeof path, "%s.competences[%zu]", prefix, i);
         if (!item) {
-            matchmaking_errors_add(errors, path, "is empty");
+            vb_handler_errors_add(errors, path, "is empty");
             continue;
         }
         if (matchmaking_read_model_competence_index(model, item->code) < 0)
-            matchmaking_errors_add(errors, path, "code is not in the competence taxonomy");
+            vb_handler_errors_add(errors, path, "code is not in the competence taxonomy");
         if (item->level < 1 || item->level > MATCHMAKING_LEVEL_MAX)
-            matchmaking_errors_add(errors, path, "level must be between 1 and %d",
-                                   MATCHMAKING_LEVEL_MAX);
+            vb_handler_errors_add(errors, path, "level must be between 1 and %d",
+                                  MATCHMAKING_LEVEL_MAX);
         for (size_t j = 0; j < i; j++)
             if (items[j] && item->code && items[j]->code &&
                 strcmp(items[j]->code, item->code) == 0) {
-                matchmaking_errors_add(errors, path, "code is listed twice");
+                vb_handler_errors_add(errors, path, "code is listed twice");
                 break;
             }
     }
@@ -116,16 +101,16 @@ s_check_money(const Verbund__Common__V1__Money *money, const char *path, bool re
 {
     if (!money) {
         if (required)
-            matchmaking_errors_add(errors, path, "is required");
+            vb_handler_errors_add(errors, path, "is required");
         return;
     }
     if (money->cents < 0 || money->cents > MATCHMAKING_CENTS_MAX)
-        matchmaking_errors_add(errors, path, "cents must be between 0 and %lld",
-                               (long long)MATCHMAKING_CENTS_MAX);
+        vb_handler_errors_add(errors, path, "cents must be between 0 and %lld",
+                              (long long)MATCHMAKING_CENTS_MAX);
     const char *c = money->currency ? money->currency : "";
     if (strlen(c) != 3 || !isupper((unsigned char)c[0]) || !isupper((unsigned char)c[1]) ||
         !isupper((unsigned char)c[2]))
-        matchmaking_errors_add(errors, path, "currency must be an ISO 4217 code like \"EUR\"");
+        vb_handler_errors_add(errors, path, "currency must be an ISO 4217 code like \"EUR\"");
 }
 
 static void
@@ -137,15 +122,15 @@ s_check_dates(const char *starts_on, const char *ends_on, const char *prefix,
     bool to_ok = matchmaking_validate_date(ends_on, true);
     if (!from_ok) {
         snprintf(path, sizeof path, "%s.starts_on", prefix);
-        matchmaking_errors_add(errors, path, "must be a date YYYY-MM-DD");
+        vb_handler_errors_add(errors, path, "must be a date YYYY-MM-DD");
     }
     if (!to_ok) {
         snprintf(path, sizeof path, "%s.ends_on", prefix);
-        matchmaking_errors_add(errors, path, "must be a date YYYY-MM-DD");
+        vb_handler_errors_add(errors, path, "must be a date YYYY-MM-DD");
     }
     if (from_ok && to_ok && starts_on[0] && ends_on[0] && strcmp(starts_on, ends_on) > 0) {
         snprintf(path, sizeof path, "%s.ends_on", prefix);
-        matchmaking_errors_add(errors, path, "must not be before starts_on");
+        vb_handler_errors_add(errors, path, "must not be before starts_on");
     }
 }
 
@@ -153,8 +138,8 @@ static void
 s_check_title(const char *title, const char *path, matchmaking_errors_t *errors)
 {
     if (!title || !title[0] || !matchmaking_validate_text(title, MATCHMAKING_TEXT_MAX))
-        matchmaking_errors_add(errors, path, "must be 1 to %d characters of UTF-8",
-                               MATCHMAKING_TEXT_MAX);
+        vb_handler_errors_add(errors, path, "must be 1 to %d characters of UTF-8",
+                              MATCHMAKING_TEXT_MAX);
 }
 
 void
@@ -162,30 +147,30 @@ matchmaking_validate_need(const Verbund__Matchmaking__V1__Need *need,
                           const matchmaking_read_model_t *model, matchmaking_errors_t *errors)
 {
     if (!need) {
-        matchmaking_errors_add(errors, "need", "is required");
+        vb_handler_errors_add(errors, "need", "is required");
         return;
     }
     s_check_title(need->title, "need.title", errors);
     s_check_competences(need->competences, need->n_competences, "need", model, errors);
     s_check_money(need->budget, "need.budget", false, errors);
     if (need->hours < 0 || need->hours > MATCHMAKING_HOURS_MAX)
-        matchmaking_errors_add(errors, "need.hours", "must be between 0 and %d",
-                               MATCHMAKING_HOURS_MAX);
+        vb_handler_errors_add(errors, "need.hours", "must be between 0 and %d",
+                              MATCHMAKING_HOURS_MAX);
     if (need->n_languages > MATCHMAKING_LANGUAGES_PER_NEED)
-        matchmaking_errors_add(errors, "need.languages", "must have at most %d entries",
-                               MATCHMAKING_LANGUAGES_PER_NEED);
+        vb_handler_errors_add(errors, "need.languages", "must have at most %d entries",
+                              MATCHMAKING_LANGUAGES_PER_NEED);
     for (size_t i = 0; i < need->n_languages && i < MATCHMAKING_LANGUAGES_PER_NEED; i++) {
         const char *l = need->languages[i];
         if (!l || strlen(l) != 2 || !islower((unsigned char)l[0]) ||
             !islower((unsigned char)l[1])) {
             char path[64];
             snprintf(path, sizeof path, "need.languages[%zu]", i);
-            matchmaking_errors_add(errors, path, "is not an ISO 639-1 code like \"de\"");
+            vb_handler_errors_add(errors, path, "is not an ISO 639-1 code like \"de\"");
         }
     }
     if (!matchmaking_validate_text(need->region, MATCHMAKING_TEXT_MAX))
-        matchmaking_errors_add(errors, "need.region", "must be at most %d characters of UTF-8",
-                               MATCHMAKING_TEXT_MAX);
+        vb_handler_errors_add(errors, "need.region", "must be at most %d characters of UTF-8",
+                              MATCHMAKING_TEXT_MAX);
     s_check_dates(need->starts_on, need->ends_on, "need", errors);
 }
 
@@ -194,23 +179,23 @@ matchmaking_validate_offer(const Verbund__Matchmaking__V1__Offer *offer,
                            const matchmaking_read_model_t *model, matchmaking_errors_t *errors)
 {
     if (!offer) {
-        matchmaking_errors_add(errors, "offer", "is required");
+        vb_handler_errors_add(errors, "offer", "is required");
         return;
     }
     if (!offer->provider_organization_id || !offer->provider_organization_id[0])
-        matchmaking_errors_add(errors, "offer.provider_organization_id", "is required");
+        vb_handler_errors_add(errors, "offer.provider_organization_id", "is required");
     s_check_title(offer->title, "offer.title", errors);
     s_check_competences(offer->competences, offer->n_competences, "offer", model, errors);
     s_check_money(offer->price, "offer.price", true, errors);
     if (!matchmaking_validate_text(offer->region, MATCHMAKING_TEXT_MAX))
-        matchmaking_errors_add(errors, "offer.region", "must be at most %d characters of UTF-8",
-                               MATCHMAKING_TEXT_MAX);
+        vb_handler_errors_add(errors, "offer.region", "must be at most %d characters of UTF-8",
+                              MATCHMAKING_TEXT_MAX);
     if (offer->format != VERBUND__MATCHMAKING__V1__OFFER_FORMAT__OFFER_FORMAT_ONLINE &&
         offer->format != VERBUND__MATCHMAKING__V1__OFFER_FORMAT__OFFER_FORMAT_ON_SITE)
-        matchmaking_errors_add(errors, "offer.format", "must be \"online\" or \"on_site\"");
+        vb_handler_errors_add(errors, "offer.format", "must be \"online\" or \"on_site\"");
     if (offer->rating_count != 0 || offer->rating_average != 0.0)
-        matchmaking_errors_add(errors, "offer.rating_count",
-                               "ratings are given with POST /v1/offers/{id}/ratings");
+        vb_handler_errors_add(errors, "offer.rating_count",
+                              "ratings are given with POST /v1/offers/{id}/ratings");
     s_check_dates(offer->starts_on, offer->ends_on, "offer", errors);
 }
 
@@ -219,7 +204,7 @@ matchmaking_validate_k(int32_t k, matchmaking_errors_t *errors)
 {
     /* k is required: proto3 cannot tell an absent k from k=0, and k=0 is refused */
     if (k < 1 || k > MATCHMAKING_K_MAX) {
-        matchmaking_errors_add(errors, "k", "must be between 1 and %d", MATCHMAKING_K_MAX);
+        vb_handler_errors_add(errors, "k", "must be between 1 and %d", MATCHMAKING_K_MAX);
         return -1;
     }
     return k;
@@ -236,7 +221,7 @@ matchmaking_targets_parse(const char *text, const matchmaking_read_model_t *mode
         size_t length = end ? (size_t)(end - p) : strlen(p);
         char item[96];
         if (length == 0 || length >= sizeof item) {
-            matchmaking_errors_add(errors, "targets", "entry %d is empty or too long", count + 1);
+            vb_handler_errors_add(errors, "targets", "entry %d is empty or too long", count + 1);
             return -1;
         }
         memcpy(item, p, length);
@@ -245,19 +230,19 @@ matchmaking_targets_parse(const char *text, const matchmaking_read_model_t *mode
         char *level_end = NULL;
         long level = colon ? strtol(colon + 1, &level_end, 10) : 0;
         if (!colon || colon == item || !colon[1] || *level_end != '\0') {
-            matchmaking_errors_add(errors, "targets", "entry \"%.60s\" is not code:level", item);
+            vb_handler_errors_add(errors, "targets", "entry \"%.60s\" is not code:level", item);
             return -1;
         }
         *colon = '\0';
         int competence = matchmaking_read_model_competence_index(model, item);
         if (competence < 0) {
-            matchmaking_errors_add(errors, "targets", "\"%.60s\" is not in the competence taxonomy",
-                                   item);
+            vb_handler_errors_add(errors, "targets", "\"%.60s\" is not in the competence taxonomy",
+                                  item);
             return -1;
         }
         if (level < 1 || level > MATCHMAKING_LEVEL_MAX) {
-            matchmaking_errors_add(errors, "targets", "level of %s must be between 1 and %d", item,
-                                   MATCHMAKING_LEVEL_MAX);
+            vb_handler_errors_add(errors, "targets", "level of %s must be between 1 and %d", item,
+                                  MATCHMAKING_LEVEL_MAX);
             return -1;
         }
         int found = -1;
@@ -269,8 +254,8 @@ matchmaking_targets_parse(const char *text, const matchmaking_read_model_t *mode
                 targets[found].level = (int)level;
         } else {
             if (count == MATCHMAKING_TARGETS_MAX) {
-                matchmaking_errors_add(errors, "targets", "at most %d targets",
-                                       MATCHMAKING_TARGETS_MAX);
+                vb_handler_errors_add(errors, "targets", "at most %d targets",
+                                      MATCHMAKING_TARGETS_MAX);
                 return -1;
             }
             targets[count].competence = competence;

@@ -12,9 +12,10 @@
 
 #include "verbund/matchmaking/v1/matchmaking.pb-c.h"
 #include "vb/assert.h"
+#include "vb/handler.h"
 #include "matchmaking_read_model.h"
 
-#define MATCHMAKING_MAX_FIELD_ERRORS 16
+#define MATCHMAKING_MAX_FIELD_ERRORS VB_HANDLER_MAX_FIELD_ERRORS
 #define MATCHMAKING_TEXT_MAX 200            /* characters of titles and regions */
 #define MATCHMAKING_COMPETENCES_PER_ITEM 20 /* required / covered competences of one item */
 #define MATCHMAKING_LEVEL_MAX 5
@@ -24,18 +25,9 @@
 #define MATCHMAKING_K_MAX 100
 #define MATCHMAKING_TARGETS_MAX 20
 
-typedef struct {
-    char field[96];
-    char message[160];
-} matchmaking_error_item_t;
-
-typedef struct {
-    int count; /* may exceed MATCHMAKING_MAX_FIELD_ERRORS; only that many are kept */
-    matchmaking_error_item_t items[MATCHMAKING_MAX_FIELD_ERRORS];
-} matchmaking_errors_t;
-
-void matchmaking_errors_add(matchmaking_errors_t *errors, const char *field, const char *fmt, ...)
-    VB_PRINTF(3, 4);
+/* Validation errors (vb/handler.h): field paths and messages, the first
+ * MATCHMAKING_MAX_FIELD_ERRORS kept. */
+typedef vb_handler_errors_t matchmaking_errors_t;
 
 /* A need as a client sends it (owners are checked by the handler). */
 void matchmaking_validate_need(const Verbund__Matchmaking__V1__Need *need,

@@ -1,26 +1,22 @@
 /* main.c - verbund-membership: reads its configuration, opens PostgreSQL (migrations, prepared
- * statements, taxonomy, bootstrap admin token), the Redis cache, the write batch and the event
- * outbox, and runs the service loop. Wiring only: behaviour lives in membership_handlers.c and
- * the modules.
+ * statements), the write batch and the event outbox, loads the taxonomy and stores the bootstrap
+ * admin token, opens the Redis cache, and runs the service loop (vb/service_main.h does the
+ * shared steps). Wiring only: behaviour lives in membership_handlers.c and the modules.
  *
  * Exit codes: 0 clean shutdown (SIGTERM/SIGINT, or --print-config), 1 unexpected failure
  * (out of memory, loop error), 2 bad configuration, 3 database unavailable or refused
  * (connect, synchronous_commit off, migration, prepare), 4 cannot bind the endpoint. */
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "vb/cache.h"
 #include "vb/config.h"
 #include "vb/db.h"
 #include "vb/ids.h"
 #include "vb/log.h"
-#include "vb/outbox.h"
-#include "vb/service.h"
 #include "vb/service_main.h"
-#include "vb/write_batch.h"
+#include "vb/taxonomy.h"
 #include "membership.h"
 #include "membership_store.h"
 #include "membership_tokens.h"
@@ -28,57 +24,31 @@
 #ifndef MEMBERSHIP_MIGRATIONS_DIR
 #define MEMBERSHIP_MIGRATIONS_DIR "services/membership/migrations"
 #endif
-
-#define S_IDEMPOTENCY_MAX_AGE_SECONDS (24 * 3600)
+#define S_ENDPOINT_ENV "VERBUND_MEMBERSHIP_ENDPOINT"
 #define S_ADMIN_TOKEN_LABEL "bootstrap (VERBUND_ADMIN_TOKEN_FILE)"
 
 typedef struct {
-    char *node_id;
-    char *database_url;
+    vb_service_main_config_t service; /* the rows every service has */
     char *redis_host;
     int64_t redis_port;
-    char *endpoint;
-    char *migrations_dir;
     char *admin_token;
     int64_t minimum_supporting_cents;
-    char *log_level;
-    int64_t rpc_max_batch;
 } s_config_t;
 
 #define S_FIELD(name) offsetof(s_config_t, name)
 static const vb_config_entry_t s_config_table[] = {
-    {"VERBUND_NODE_ID", VB_CONFIG_STRING, S_FIELD(node_id), "local", 0, 0, 0,
-     "name of this node in logs and federation"},
-    {"VERBUND_DATABASE_URL", VB_CONFIG_STRING, S_FIELD(database_url),
-     "host=127.0.0.1 dbname=verbund", 0, 0, VB_CONFIG_SECRET,
-     "libpq connection string or URI (may hold a password: _FILE accepted)"},
+    VB_SERVICE_MAIN_CONFIG_ROWS(s_config_t, service, S_ENDPOINT_ENV, "tcp://127.0.0.1:7101",
+                                MEMBERSHIP_MIGRATIONS_DIR),
     {"VERBUND_REDIS_HOST", VB_CONFIG_STRING, S_FIELD(redis_host), "127.0.0.1", 0, 0, 0,
      "Redis host of the cache; empty disables the cache"},
     {"VERBUND_REDIS_PORT", VB_CONFIG_INT, S_FIELD(redis_port), "6379", 1, 65535, 0, "Redis port"},
-    {"VERBUND_MEMBERSHIP_ENDPOINT", VB_CONFIG_STRING, S_FIELD(endpoint), "tcp://127.0.0.1:7101", 0,
-     0, 0, "ZeroMQ endpoint the service binds"},
-    {"VERBUND_MIGRATIONS_DIR", VB_CONFIG_STRING, S_FIELD(migrations_dir), MEMBERSHIP_MIGRATIONS_DIR,
-     0, 0, 0, "directory of the NNNN_*.sql migrations"},
     {"VERBUND_ADMIN_TOKEN", VB_CONFIG_STRING, S_FIELD(admin_token), NULL, 0, 0, VB_CONFIG_SECRET,
      "admin token stored (as a hash) at start; use VERBUND_ADMIN_TOKEN_FILE to read it from a "
      "file"},
     {"VERBUND_MIN_SUPPORTING_CONTRIBUTION_CENTS", VB_CONFIG_INT, S_FIELD(minimum_supporting_cents),
      "6000", 0, INT64_C(100000000), 0,
      "minimum yearly contribution of a supporting membership, in euro cents"},
-    {"VERBUND_LOG_LEVEL", VB_CONFIG_STRING, S_FIELD(log_level), "info", 0, 0, 0,
-     "debug, info, warn or error"},
-    {"VERBUND_RPC_MAX_BATCH", VB_CONFIG_INT, S_FIELD(rpc_max_batch), "64", 1, 1024, 0,
-     "write requests committed together in one transaction (1 = a commit per request)"},
 };
-
-static void
-s_expire_idempotency(void *context)
-{
-    vb_write_batch_t *batch = context;
-    int64_t removed = vb_write_batch_expire(batch, S_IDEMPOTENCY_MAX_AGE_SECONDS);
-    if (removed > 0)
-        vb_log_info("expired %lld idempotency keys", (long long)removed);
-}
 
 static void
 s_flush_cache(void *context)
@@ -86,6 +56,20 @@ s_flush_cache(void *context)
     membership_t *membership = context;
     if (membership->pending_count > 0)
         (void)membership_cache_flush(membership);
+}
+
+/* Loads the taxonomy from membership's own table into a new *taxonomy_p. 0, or the exit code. */
+static int
+s_load_taxonomy(vb_db_t *db, vb_taxonomy_t **taxonomy_p)
+{
+    *taxonomy_p = vb_taxonomy_new();
+    if (!*taxonomy_p)
+        return VB_EXIT_FAILURE;
+    if (membership_store_taxonomy_load(db, *taxonomy_p) != VB_STATUS_OK) {
+        vb_log_error("database: loading the competence taxonomy: %s", vb_db_error(db));
+        return VB_EXIT_DATABASE;
+    }
+    return 0;
 }
 
 /* Stores the hash of the configured admin token. 0, or the exit code. */
@@ -112,56 +96,28 @@ s_bootstrap_admin(vb_db_t *db, const char *token)
 int
 main(int argc, char **argv)
 {
-    s_config_t config;
-    memset(&config, 0, sizeof config);
+    s_config_t config = {0};
     int exit_code = VB_EXIT_FAILURE;
     if (!vb_service_main_configure(MEMBERSHIP_SERVICE, argc, argv, s_config_table,
                                    VB_ARRAY_SIZE(s_config_table), &config,
-                                   offsetof(s_config_t, log_level), &exit_code))
+                                   offsetof(s_config_t, service.log_level), &exit_code))
         return exit_code;
-    vb_db_t *db = NULL;
-    vb_cache_t *cache = NULL;
-    vb_write_batch_t *batch = NULL;
-    vb_outbox_t *outbox = NULL;
+    vb_service_main_writer_t writer = {0};
     vb_taxonomy_t *taxonomy = NULL;
+    vb_cache_t *cache = NULL;
     membership_t *membership = NULL;
-    vb_service_t *service = NULL;
     if (membership_tokens_init() != 0) {
         vb_log_error("libsodium failed to initialise");
         goto cleanup;
     }
-
-    size_t statement_count = 0;
-    const vb_db_statement_t *statements = membership_store_statements(&statement_count);
-    db = vb_service_main_open_db(config.database_url, MEMBERSHIP_SERVICE, config.migrations_dir,
-                                 statements, statement_count);
-    if (!db) {
-        exit_code = VB_EXIT_DATABASE;
-        goto cleanup;
-    }
-    taxonomy = vb_taxonomy_new();
-    if (!taxonomy)
-        goto cleanup;
-    if (membership_store_taxonomy_load(db, taxonomy) != VB_STATUS_OK) {
-        vb_log_error("database: loading the competence taxonomy: %s", vb_db_error(db));
-        exit_code = VB_EXIT_DATABASE;
-        goto cleanup;
-    }
-    int rc = s_bootstrap_admin(db, config.admin_token);
+    int rc = vb_service_main_writer_open(&writer, MEMBERSHIP_SERVICE, &config.service,
+                                         membership_store_statements);
+    if (rc == 0)
+        rc = s_load_taxonomy(writer.db, &taxonomy);
+    if (rc == 0)
+        rc = s_bootstrap_admin(writer.db, config.admin_token);
     if (rc != 0) {
         exit_code = rc;
-        goto cleanup;
-    }
-    batch = vb_write_batch_new(db);
-    if (!batch) {
-        vb_log_error("database: preparing the write batch: %s", vb_db_error(db));
-        exit_code = VB_EXIT_DATABASE;
-        goto cleanup;
-    }
-    outbox = vb_outbox_new(db, MEMBERSHIP_SERVICE);
-    if (!outbox) {
-        vb_log_error("database: preparing the outbox: %s", vb_db_error(db));
-        exit_code = VB_EXIT_DATABASE;
         goto cleanup;
     }
 
@@ -174,55 +130,32 @@ main(int argc, char **argv)
     membership = calloc(1, sizeof *membership);
     if (!cache || !membership)
         goto cleanup;
-    membership->db = db;
+    membership->db = writer.db;
     membership->cache = cache;
-    membership->outbox = outbox;
+    membership->outbox = writer.outbox;
     membership->taxonomy = taxonomy;
     membership->minimum_supporting_cents = config.minimum_supporting_cents;
 
-    size_t method_count = 0;
-    const vb_rpc_method_t *methods = membership_methods(&method_count);
-    vb_service_options_t service_options = {
-        .rpc =
-            {
-                .service = MEMBERSHIP_SERVICE,
-                .endpoint = config.endpoint,
-                .methods = methods,
-                .method_count = method_count,
-                .handler_context = membership,
-                .batch_hooks = vb_write_batch_hooks(batch),
-                .max_batch = (int)config.rpc_max_batch,
-            },
+    vb_service_main_timer_t timers[] = {
+        {.name = "cache-pending", .interval_ms = 1000, .fn = s_flush_cache, .context = membership},
     };
-    service = vb_service_new(&service_options);
-    if (!service) {
-        vb_log_error("cannot bind VERBUND_MEMBERSHIP_ENDPOINT %s", config.endpoint);
-        exit_code = VB_EXIT_BIND;
-        goto cleanup;
-    }
-    if (vb_service_add_timer(service, "idempotency-expiry", 3600 * 1000, s_expire_idempotency,
-                             batch) != 0 ||
-        vb_service_add_timer(service, "cache-pending", 1000, s_flush_cache, membership) != 0)
-        goto cleanup;
-
-    vb_log_field_t fields[] = {
-        {.key = "endpoint", .string_value = config.endpoint},
-        {.key = "node_id", .string_value = config.node_id},
-        {.key = "competences",
-         .int_value = (long long)vb_taxonomy_size(taxonomy),
-         .is_int = 1},
-    };
-    vb_log_fields(VB_LOG_INFO, NULL, fields, (int)VB_ARRAY_SIZE(fields), "ready");
-    exit_code = vb_service_run(service) == 0 ? VB_EXIT_OK : VB_EXIT_FAILURE;
+    exit_code = vb_service_main_run(&(vb_service_main_run_options_t){
+        .service = MEMBERSHIP_SERVICE,
+        .endpoint_env = S_ENDPOINT_ENV,
+        .config = &config.service,
+        .methods = membership_methods,
+        .handler_context = membership,
+        .writer = &writer,
+        .timers = timers,
+        .timer_count = VB_ARRAY_SIZE(timers),
+        .taxonomy = taxonomy,
+    });
 
 cleanup:
-    vb_service_destroy(&service);
     free(membership);
     vb_cache_destroy(&cache);
-    vb_outbox_destroy(&outbox);
-    vb_write_batch_destroy(&batch);
     vb_taxonomy_destroy(&taxonomy);
-    vb_db_destroy(&db);
+    vb_service_main_writer_close(&writer);
     vb_config_free(s_config_table, VB_ARRAY_SIZE(s_config_table), &config);
     return exit_code;
 }

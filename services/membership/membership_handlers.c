@@ -10,193 +10,13 @@
 #include <string.h>
 
 #include "vb/clock.h"
+#include "vb/handler.h"
 #include "vb/ids.h"
 #include "vb/log.h"
-#include "membership_cursor.h"
 #include "membership_lifecycle.h"
 #include "membership_store.h"
 #include "membership_tokens.h"
 #include "membership_validate.h"
-
-#define S_DEFAULT_LIMIT 50
-#define S_MAX_LIMIT 200
-#define S_REASON_MAX 1000
-
-/* Who may call a handler; members additionally only on their own person (s_authorize). */
-typedef enum {
-    S_ANYONE,        /* even without a caller: the gateway asks before it knows one */
-    S_AUTHENTICATED, /* any role */
-    S_SELF,          /* staff roles, or the member whose person it is */
-    S_STAFF,         /* admin, staff, service */
-    S_ADMIN,         /* admin only */
-} s_policy_t;
-
-/* ---- small helpers ---- */
-
-static membership_role_t
-s_role(const vb_rpc_call_t *call)
-{
-    const membership_caller_t *caller = call->envelope->caller;
-    return caller ? caller->role : MEMBERSHIP_ROLE_UNSPECIFIED;
-}
-
-static const char *
-s_caller_person(const vb_rpc_call_t *call)
-{
-    const membership_caller_t *caller = call->envelope->caller;
-    return caller && caller->person_id ? caller->person_id : "";
-}
-
-static bool
-s_is_staff(membership_role_t role)
-{
-    return role == MEMBERSHIP_ROLE_ADMIN || role == MEMBERSHIP_ROLE_STAFF ||
-           role == MEMBERSHIP_ROLE_SERVICE;
-}
-
-/* OK when the caller may act; person_id is the person acted on (S_SELF). */
-static vb_status_t
-s_authorize(vb_rpc_call_t *call, s_policy_t policy, const char *person_id)
-{
-    membership_role_t role = s_role(call);
-    if (policy == S_ANYONE)
-        return VB_STATUS_OK;
-    if (!membership_role_name(role))
-        return vb_rpc_fail(call, VB_STATUS_UNAUTHENTICATED, "the envelope carries no caller role");
-    switch (policy) {
-    case S_AUTHENTICATED:
-        return VB_STATUS_OK;
-    case S_ADMIN:
-        if (role == MEMBERSHIP_ROLE_ADMIN)
-            return VB_STATUS_OK;
-        return vb_rpc_fail(call, VB_STATUS_FORBIDDEN, "only an admin may do this");
-    case S_STAFF:
-        if (s_is_staff(role))
-            return VB_STATUS_OK;
-        return vb_rpc_fail(call, VB_STATUS_FORBIDDEN, "a member may not do this");
-    case S_SELF:
-        if (s_is_staff(role))
-            return VB_STATUS_OK;
-        if (role == MEMBERSHIP_ROLE_MEMBER && person_id && person_id[0] &&
-            strcmp(s_caller_person(call), person_id) == 0)
-            return VB_STATUS_OK;
-        return vb_rpc_fail(call, VB_STATUS_FORBIDDEN, "a member may act only on its own person");
-    case S_ANYONE:
-        break;
-    }
-    return VB_STATUS_OK;
-}
-
-/* Turns validation errors into field errors and UNPROCESSABLE; OK when there are none. */
-static vb_status_t
-s_check(vb_rpc_call_t *call, const membership_errors_t *errors, const char *what)
-{
-    if (errors->count == 0)
-        return VB_STATUS_OK;
-    for (int i = 0; i < errors->count && i < MEMBERSHIP_MAX_FIELD_ERRORS; i++)
-        vb_rpc_field_error(call, errors->items[i].field, "%s", errors->items[i].message);
-    return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE, "%s is not valid (%d field error%s)", what,
-                       errors->count, errors->count == 1 ? "" : "s");
-}
-
-/* A required id parameter: BAD_REQUEST with a field error when it is not a UUID. */
-static vb_status_t
-s_check_id(vb_rpc_call_t *call, const char *field, const char *id)
-{
-    if (id && vb_uuid_valid(id))
-        return VB_STATUS_OK;
-    vb_rpc_field_error(call, field, "is not a UUID");
-    return vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "%s is not a UUID", field);
-}
-
-/* Maps a store failure (not OK, not NOT_FOUND handled by the caller) to the reply. */
-static vb_status_t
-s_store_failed(membership_t *self, vb_rpc_call_t *call, vb_status_t status, const char *what)
-{
-    switch (status) {
-    case VB_STATUS_UNAVAILABLE:
-        return vb_rpc_fail(call, status, "database unavailable while %s; retry", what);
-    case VB_STATUS_BAD_REQUEST:
-        return vb_rpc_fail(call, status, "invalid value while %s", what);
-    case VB_STATUS_NOT_FOUND:
-        return vb_rpc_fail(call, status, "not found while %s", what);
-    case VB_STATUS_CONFLICT:
-    case VB_STATUS_UNPROCESSABLE:
-    case VB_STATUS_DEADLINE_EXCEEDED:
-        return vb_rpc_fail(call, status, "refused by the database while %s", what);
-    default:
-        vb_log_error("store failed while %s: %s (%s)", what, vb_db_error(self->db),
-                     vb_db_sqlstate(self->db));
-        return vb_rpc_fail(call, VB_STATUS_INTERNAL, "internal error while %s", what);
-    }
-}
-
-static int
-s_limit(vb_rpc_call_t *call, int32_t limit, int *out)
-{
-    if (limit == 0) {
-        *out = S_DEFAULT_LIMIT;
-        return 0;
-    }
-    if (limit < 1 || limit > S_MAX_LIMIT) {
-        vb_rpc_field_error(call, "limit", "must be between 1 and %d", S_MAX_LIMIT);
-        vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "limit must be between 1 and %d", S_MAX_LIMIT);
-        return -1;
-    }
-    *out = limit;
-    return 0;
-}
-
-/* Decodes an optional cursor into after (arena); -1 with BAD_REQUEST set when invalid. */
-static int
-s_cursor(vb_rpc_call_t *call, const char *cursor, const char **after)
-{
-    *after = NULL;
-    if (!cursor || !cursor[0])
-        return 0;
-    char id[VB_UUID_STRING_SIZE];
-    if (membership_cursor_decode(cursor, id) != 0) {
-        vb_rpc_field_error(call, "cursor", "is not a cursor of this list");
-        vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "invalid cursor");
-        return -1;
-    }
-    *after = vb_arena_strdup(call->arena, id);
-    return 0;
-}
-
-/* The next_cursor of a page fetched with limit + 1 rows; trims *count to limit. */
-static char *
-s_next_cursor(vb_rpc_call_t *call, size_t *count, int limit, const char *last_id_of_page)
-{
-    if (*count <= (size_t)limit)
-        return (char *)"";
-    *count = (size_t)limit;
-    char cursor[MEMBERSHIP_CURSOR_SIZE];
-    VB_ASSERT(membership_cursor_encode(last_id_of_page, cursor) == 0);
-    return vb_arena_strdup(call->arena, cursor);
-}
-
-static void
-s_now(vb_rpc_call_t *call, char **now, char **today)
-{
-    char text[VB_RFC3339_SIZE];
-    vb_clock_format_rfc3339(vb_clock_now_us(), text);
-    *now = vb_arena_strdup(call->arena, text);
-    if (today)
-        *today = vb_arena_strndup(call->arena, text, 10);
-}
-
-static vb_status_t
-s_check_reason(vb_rpc_call_t *call, const char *reason)
-{
-    if (reason &&
-        (!membership_validate_utf8(reason) || membership_utf8_length(reason) > S_REASON_MAX)) {
-        vb_rpc_field_error(call, "reason", "must be valid UTF-8 of at most %d characters",
-                           S_REASON_MAX);
-        return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE, "reason is not valid");
-    }
-    return VB_STATUS_OK;
-}
 
 /* ---- person cache ---- */
 
@@ -319,7 +139,7 @@ s_require_organization(membership_t *self, vb_rpc_call_t *call, const char *fiel
         return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE, "organisation %s does not exist", id);
     }
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the organisation");
+        return vb_handler_store_failed(call, self->db, status, "reading the organisation");
     return VB_STATUS_OK;
 }
 
@@ -336,45 +156,11 @@ s_require_person(membership_t *self, vb_rpc_call_t *call, const char *field, con
         return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE, "person %s does not exist", id);
     }
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the person");
+        return vb_handler_store_failed(call, self->db, status, "reading the person");
     if (person->erased) {
         vb_rpc_field_error(call, field, "the person was erased");
         return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE, "person %s was erased", id);
     }
-    return VB_STATUS_OK;
-}
-
-static void *
-s_reply(vb_rpc_call_t *call, const ProtobufCMessageDescriptor *descriptor)
-{
-    void *reply = vb_arena_message(call->arena, descriptor);
-    call->reply = reply;
-    return reply;
-}
-
-/* Finishes a list handler: a reply of type (every list reply has "items" and "next_cursor")
- * holding the page of items fetched with limit + 1 rows. */
-static vb_status_t
-s_list_reply(vb_rpc_call_t *call, const ProtobufCMessageDescriptor *type, ProtobufCMessage **items,
-             size_t count, int limit)
-{
-    const ProtobufCFieldDescriptor *items_field =
-        protobuf_c_message_descriptor_get_field_by_name(type, "items");
-    const ProtobufCFieldDescriptor *cursor_field =
-        protobuf_c_message_descriptor_get_field_by_name(type, "next_cursor");
-    VB_ASSERT(items_field && cursor_field && items_field->label == PROTOBUF_C_LABEL_REPEATED);
-    const char *last_id = NULL;
-    if (count > (size_t)limit) {
-        const ProtobufCMessage *last = items[limit - 1];
-        const ProtobufCFieldDescriptor *id_field =
-            protobuf_c_message_descriptor_get_field_by_name(last->descriptor, "id");
-        VB_ASSERT(id_field);
-        last_id = *(char *const *)((const char *)last + id_field->offset);
-    }
-    ProtobufCMessage *reply = s_reply(call, type);
-    *(char **)((char *)reply + cursor_field->offset) = s_next_cursor(call, &count, limit, last_id);
-    *(ProtobufCMessage ***)((char *)reply + items_field->offset) = items;
-    *(size_t *)((char *)reply + items_field->quantifier_offset) = count;
     return VB_STATUS_OK;
 }
 
@@ -400,25 +186,13 @@ static const char *const s_transition_events[] = {
     [MEMBERSHIP_ACTION_LAPSE] = S_EVENT_TYPE("membership.lapsed"),
 };
 
-/* Appends an event in the call's transaction. A failure fails the call, whose savepoint is then
- * rolled back: the change and its event commit together or not at all. */
-static vb_status_t
-s_emit(membership_t *self, vb_rpc_call_t *call, const char *type, const char *subject,
-       const ProtobufCMessage *data)
-{
-    vb_status_t status = vb_outbox_append(self->outbox, type, subject, data);
-    if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "writing the event");
-    return VB_STATUS_OK;
-}
-
 static vb_status_t
 s_emit_person(membership_t *self, vb_rpc_call_t *call, const char *type,
               membership_person_t *person)
 {
     Verbund__Membership__V1__PersonEvent event = VERBUND__MEMBERSHIP__V1__PERSON_EVENT__INIT;
     event.person = person;
-    return s_emit(self, call, type, person->id, &event.base);
+    return vb_handler_emit(call, self->outbox, self->db, type, person->id, &event.base);
 }
 
 static vb_status_t
@@ -428,7 +202,7 @@ s_emit_organization(membership_t *self, vb_rpc_call_t *call, const char *type,
     Verbund__Membership__V1__OrganizationEvent event =
         VERBUND__MEMBERSHIP__V1__ORGANIZATION_EVENT__INIT;
     event.organization = organization;
-    return s_emit(self, call, type, organization->id, &event.base);
+    return vb_handler_emit(call, self->outbox, self->db, type, organization->id, &event.base);
 }
 
 static vb_status_t
@@ -438,7 +212,7 @@ s_emit_membership(membership_t *self, vb_rpc_call_t *call, const char *type,
     Verbund__Membership__V1__MembershipEvent event =
         VERBUND__MEMBERSHIP__V1__MEMBERSHIP_EVENT__INIT;
     event.membership = membership;
-    return s_emit(self, call, type, membership->id, &event.base);
+    return vb_handler_emit(call, self->outbox, self->db, type, membership->id, &event.base);
 }
 
 /* ---- persons ---- */
@@ -448,12 +222,13 @@ membership_handle_person_create(void *context, vb_rpc_call_t *call)
 {
     membership_t *self = context;
     const Verbund__Membership__V1__PersonCreateRequest *request = (const void *)call->request;
-    vb_status_t status = s_authorize(call, S_STAFF, NULL);
+    vb_status_t status = vb_handler_authorize(call, VB_HANDLER_STAFF, NULL);
     if (status != VB_STATUS_OK)
         return status;
     membership_errors_t errors = {.count = 0};
     membership_validate_person(request->person, self->taxonomy, "person", &errors);
-    if ((status = s_check(call, &errors, "person")) != VB_STATUS_OK)
+    if ((status = vb_handler_check_errors(call, &errors, VB_STATUS_UNPROCESSABLE, "person")) !=
+        VB_STATUS_OK)
         return status;
     membership_person_t *person = vb_arena_alloc(call->arena, sizeof *person);
     *person = *request->person;
@@ -473,7 +248,8 @@ membership_handle_person_create(void *context, vb_rpc_call_t *call)
     person->version = 1;
     person->erased = false;
     if (!person->consents) {
-        person->consents = vb_arena_message(call->arena, &verbund__membership__v1__consents__descriptor);
+        person->consents =
+            vb_arena_message(call->arena, &verbund__membership__v1__consents__descriptor);
     }
     membership_person_t *created = person;
     status = membership_store_person_insert_new(self->db, call->arena, person);
@@ -482,12 +258,12 @@ membership_handle_person_create(void *context, vb_rpc_call_t *call)
         return vb_rpc_fail(call, status, "a person with this email exists");
     }
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "creating the person");
+        return vb_handler_store_failed(call, self->db, status, "creating the person");
     if ((status = s_emit_person(self, call, S_EVENT_TYPE("person.created"), created)) !=
         VB_STATUS_OK)
         return status;
     Verbund__Membership__V1__PersonReply *reply =
-        s_reply(call, &verbund__membership__v1__person_reply__descriptor);
+        vb_handler_reply(call, &verbund__membership__v1__person_reply__descriptor);
     reply->person = created;
     return VB_STATUS_CREATED;
 }
@@ -497,8 +273,9 @@ membership_handle_person_get(void *context, vb_rpc_call_t *call)
 {
     membership_t *self = context;
     const Verbund__Membership__V1__PersonGetRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "id", request->id);
-    if (status != VB_STATUS_OK || (status = s_authorize(call, S_SELF, request->id)) != VB_STATUS_OK)
+    vb_status_t status = vb_handler_check_id(call, "id", request->id);
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_authorize(call, VB_HANDLER_SELF, request->id)) != VB_STATUS_OK)
         return status;
     membership_person_t *person = s_cache_get(self, call, request->id);
     if (!person) {
@@ -507,11 +284,11 @@ membership_handle_person_get(void *context, vb_rpc_call_t *call)
         if (status == VB_STATUS_NOT_FOUND)
             return vb_rpc_fail(call, status, "person %s not found", request->id);
         if (status != VB_STATUS_OK)
-            return s_store_failed(self, call, status, "reading the person");
+            return vb_handler_store_failed(call, self->db, status, "reading the person");
         s_cache_put(self, call, person);
     }
     Verbund__Membership__V1__PersonReply *reply =
-        s_reply(call, &verbund__membership__v1__person_reply__descriptor);
+        vb_handler_reply(call, &verbund__membership__v1__person_reply__descriptor);
     reply->person = person;
     return VB_STATUS_OK;
 }
@@ -521,7 +298,7 @@ membership_handle_person_list(void *context, vb_rpc_call_t *call)
 {
     membership_t *self = context;
     const Verbund__Membership__V1__PersonListRequest *request = (const void *)call->request;
-    vb_status_t status = s_authorize(call, S_STAFF, NULL);
+    vb_status_t status = vb_handler_authorize(call, VB_HANDLER_STAFF, NULL);
     if (status != VB_STATUS_OK)
         return status;
     membership_person_filter_t filter = {
@@ -530,23 +307,25 @@ membership_handle_person_list(void *context, vb_rpc_call_t *call)
         .region = request->region,
         .organization_id = request->organization_id,
     };
-    if (s_limit(call, request->limit, &filter.limit) != 0 ||
-        s_cursor(call, request->cursor, &filter.after_id) != 0)
+    if (vb_handler_limit(call, request->limit, &filter.limit) != 0 ||
+        vb_handler_cursor(call, request->cursor, &filter.after_id) != 0)
         return call->status;
     if (request->skill[0] && !vb_taxonomy_contains(self->taxonomy, request->skill)) {
         vb_rpc_field_error(call, "skill", "is not in the competence taxonomy");
         return vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "unknown competence code");
     }
     if (request->organization_id[0] &&
-        (status = s_check_id(call, "organization_id", request->organization_id)) != VB_STATUS_OK)
+        (status = vb_handler_check_id(call, "organization_id", request->organization_id)) !=
+            VB_STATUS_OK)
         return status;
     membership_person_t **items = NULL;
     size_t count = 0;
     status = membership_store_person_list(self->db, call->arena, &filter, &items, &count);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "listing persons");
-    return s_list_reply(call, &verbund__membership__v1__person_list_reply__descriptor,
-                        (ProtobufCMessage **)items, count, filter.limit);
+        return vb_handler_store_failed(call, self->db, status, "listing persons");
+    vb_handler_list_reply(call, &verbund__membership__v1__person_list_reply__descriptor, items,
+                          count, filter.limit, "id");
+    return VB_STATUS_OK;
 }
 
 /* Copies the masked fields of source into target; -1 with field errors for unknown names. */
@@ -604,8 +383,9 @@ membership_handle_person_update(void *context, vb_rpc_call_t *call)
 {
     membership_t *self = context;
     const Verbund__Membership__V1__PersonUpdateRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "id", request->id);
-    if (status != VB_STATUS_OK || (status = s_authorize(call, S_SELF, request->id)) != VB_STATUS_OK)
+    vb_status_t status = vb_handler_check_id(call, "id", request->id);
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_authorize(call, VB_HANDLER_SELF, request->id)) != VB_STATUS_OK)
         return status;
     if (request->n_update_mask == 0 || !request->person) {
         vb_rpc_field_error(call, "update_mask", "names no field to change");
@@ -616,7 +396,7 @@ membership_handle_person_update(void *context, vb_rpc_call_t *call)
     if (status == VB_STATUS_NOT_FOUND || (status == VB_STATUS_OK && current->erased))
         return vb_rpc_fail(call, VB_STATUS_NOT_FOUND, "person %s not found", request->id);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the person");
+        return vb_handler_store_failed(call, self->db, status, "reading the person");
     if (request->expected_version != current->version)
         return vb_rpc_fail(call, VB_STATUS_CONFLICT, "version %lld is stale; current is %lld",
                            (long long)request->expected_version, (long long)current->version);
@@ -626,7 +406,8 @@ membership_handle_person_update(void *context, vb_rpc_call_t *call)
         return vb_rpc_fail(call, VB_STATUS_BAD_REQUEST, "update_mask names unknown fields");
     membership_errors_t errors = {.count = 0};
     membership_validate_person(merged, self->taxonomy, "person", &errors);
-    if ((status = s_check(call, &errors, "person")) != VB_STATUS_OK)
+    if ((status = vb_handler_check_errors(call, &errors, VB_STATUS_UNPROCESSABLE, "person")) !=
+        VB_STATUS_OK)
         return status;
     if (merged->organization_id[0] && strcmp(merged->organization_id, current->organization_id) &&
         (status = s_require_organization(self, call, "person.organization_id",
@@ -642,13 +423,13 @@ membership_handle_person_update(void *context, vb_rpc_call_t *call)
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, VB_STATUS_CONFLICT, "the person changed meanwhile; read it again");
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "updating the person");
+        return vb_handler_store_failed(call, self->db, status, "updating the person");
     if ((status = s_emit_person(self, call, S_EVENT_TYPE("person.updated"), updated)) !=
         VB_STATUS_OK)
         return status;
     s_cache_invalidate(self, updated->id, updated->version);
     Verbund__Membership__V1__PersonReply *reply =
-        s_reply(call, &verbund__membership__v1__person_reply__descriptor);
+        vb_handler_reply(call, &verbund__membership__v1__person_reply__descriptor);
     reply->person = updated;
     return VB_STATUS_OK;
 }
@@ -658,10 +439,10 @@ membership_handle_person_erase(void *context, vb_rpc_call_t *call)
 {
     membership_t *self = context;
     const Verbund__Membership__V1__PersonEraseRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "id", request->id);
+    vb_status_t status = vb_handler_check_id(call, "id", request->id);
     if (status != VB_STATUS_OK ||
-        (status = s_authorize(call, S_SELF, request->id)) != VB_STATUS_OK ||
-        (status = s_check_reason(call, request->reason)) != VB_STATUS_OK)
+        (status = vb_handler_authorize(call, VB_HANDLER_SELF, request->id)) != VB_STATUS_OK ||
+        (status = vb_handler_check_reason(call, request->reason)) != VB_STATUS_OK)
         return status;
     membership_person_t *person = NULL;
     const char *erased_at = NULL;
@@ -670,9 +451,9 @@ membership_handle_person_erase(void *context, vb_rpc_call_t *call)
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, status, "person %s not found", request->id);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the person");
+        return vb_handler_store_failed(call, self->db, status, "reading the person");
     Verbund__Membership__V1__PersonEraseReply *reply =
-        s_reply(call, &verbund__membership__v1__person_erase_reply__descriptor);
+        vb_handler_reply(call, &verbund__membership__v1__person_erase_reply__descriptor);
     reply->id = person->id;
     if (person->erased) { /* erasing twice is the same erasure */
         reply->erased_at = (char *)erased_at;
@@ -692,7 +473,7 @@ membership_handle_person_erase(void *context, vb_rpc_call_t *call)
         record.action = (char *)"person.erased";
         record.subject_id = request->id;
         record.actor_id = caller && caller->id ? caller->id : (char *)"";
-        record.actor_role = (char *)membership_role_name(s_role(call));
+        record.actor_role = (char *)membership_role_name(vb_handler_role(call));
         record.reason = request->reason;
         status = membership_store_audit_insert(self->db, &record);
     }
@@ -711,11 +492,11 @@ membership_handle_person_erase(void *context, vb_rpc_call_t *call)
             VERBUND__MEMBERSHIP__V1__PERSON_ERASED_EVENT__INIT;
         erased.id = person->id;
         erased.erased_at = (char *)erased_at;
-        status = vb_outbox_append(self->outbox, S_EVENT_TYPE("person.erased"), person->id,
-                                  &erased.base);
+        status =
+            vb_outbox_append(self->outbox, S_EVENT_TYPE("person.erased"), person->id, &erased.base);
     }
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "erasing the person");
+        return vb_handler_store_failed(call, self->db, status, "erasing the person");
     s_cache_delete(self, request->id);
     reply->erased_at = (char *)erased_at;
     return VB_STATUS_OK;
@@ -726,12 +507,13 @@ membership_handle_person_export(void *context, vb_rpc_call_t *call)
 {
     membership_t *self = context;
     const Verbund__Membership__V1__PersonExportRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "id", request->id);
-    if (status != VB_STATUS_OK || (status = s_authorize(call, S_SELF, request->id)) != VB_STATUS_OK)
+    vb_status_t status = vb_handler_check_id(call, "id", request->id);
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_authorize(call, VB_HANDLER_SELF, request->id)) != VB_STATUS_OK)
         return status;
     bool snapshot = !vb_db_in_transaction(self->db);
     if (snapshot && (status = membership_store_snapshot_begin(self->db)) != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "starting the export");
+        return vb_handler_store_failed(call, self->db, status, "starting the export");
     Verbund__Membership__V1__PersonExport *reply =
         vb_arena_message(call->arena, &verbund__membership__v1__person_export__descriptor);
     status = membership_store_person_get(self->db, call->arena, request->id, false, &reply->person,
@@ -763,8 +545,8 @@ membership_handle_person_export(void *context, vb_rpc_call_t *call)
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, status, "person %s not found", request->id);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "exporting the person");
-    s_now(call, &reply->exported_at, NULL);
+        return vb_handler_store_failed(call, self->db, status, "exporting the person");
+    reply->exported_at = vb_handler_now(call, NULL);
     call->reply = &reply->base;
     return VB_STATUS_OK;
 }
@@ -776,16 +558,17 @@ membership_handle_expert_profile_put(void *context, vb_rpc_call_t *call)
 {
     membership_t *self = context;
     const Verbund__Membership__V1__ExpertProfilePutRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "person_id", request->person_id);
+    vb_status_t status = vb_handler_check_id(call, "person_id", request->person_id);
     if (status != VB_STATUS_OK ||
-        (status = s_authorize(call, S_SELF, request->person_id)) != VB_STATUS_OK)
+        (status = vb_handler_authorize(call, VB_HANDLER_SELF, request->person_id)) != VB_STATUS_OK)
         return status;
     membership_errors_t errors = {.count = 0};
     membership_validate_expert_profile(request->profile, self->taxonomy, "profile", &errors);
     if (request->profile && request->profile->person_id[0] &&
         strcmp(request->profile->person_id, request->person_id) != 0)
-        membership_errors_add(&errors, "profile.person_id", "differs from person_id");
-    if ((status = s_check(call, &errors, "profile")) != VB_STATUS_OK)
+        vb_handler_errors_add(&errors, "profile.person_id", "differs from person_id");
+    if ((status = vb_handler_check_errors(call, &errors, VB_STATUS_UNPROCESSABLE, "profile")) !=
+        VB_STATUS_OK)
         return status;
     membership_person_t *person = NULL;
     status =
@@ -793,7 +576,7 @@ membership_handle_expert_profile_put(void *context, vb_rpc_call_t *call)
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, status, "person %s not found", request->person_id);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the person");
+        return vb_handler_store_failed(call, self->db, status, "reading the person");
     if (person->erased) {
         vb_rpc_field_error(call, "person_id", "the person was erased");
         return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE, "person %s was erased",
@@ -805,16 +588,17 @@ membership_handle_expert_profile_put(void *context, vb_rpc_call_t *call)
     membership_expert_profile_t *stored = NULL;
     status = membership_store_expert_profile_put(self->db, call->arena, profile, &stored);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "saving the expert profile");
+        return vb_handler_store_failed(call, self->db, status, "saving the expert profile");
     /* subject: the person id, so that erasing the person redacts these events too */
     Verbund__Membership__V1__ExpertProfileEvent event =
         VERBUND__MEMBERSHIP__V1__EXPERT_PROFILE_EVENT__INIT;
     event.profile = stored;
-    if ((status = s_emit(self, call, S_EVENT_TYPE("expert_profile.updated"), person->id,
-                         &event.base)) != VB_STATUS_OK)
+    if ((status =
+             vb_handler_emit(call, self->outbox, self->db, S_EVENT_TYPE("expert_profile.updated"),
+                             person->id, &event.base)) != VB_STATUS_OK)
         return status;
     Verbund__Membership__V1__ExpertProfileReply *reply =
-        s_reply(call, &verbund__membership__v1__expert_profile_reply__descriptor);
+        vb_handler_reply(call, &verbund__membership__v1__expert_profile_reply__descriptor);
     reply->profile = stored;
     return VB_STATUS_OK;
 }
@@ -825,26 +609,23 @@ membership_handle_expert_profile_list(void *context, vb_rpc_call_t *call)
     membership_t *self = context;
     const Verbund__Membership__V1__ExpertProfileListRequest *request = (const void *)call->request;
     /* every profile at once: staff and services (the matchmaking read model), not members */
-    vb_status_t status = s_authorize(call, S_STAFF, NULL);
+    vb_status_t status = vb_handler_authorize(call, VB_HANDLER_STAFF, NULL);
     if (status != VB_STATUS_OK)
         return status;
     int limit = 0;
     const char *after = NULL;
-    if (s_limit(call, request->limit, &limit) != 0 || s_cursor(call, request->cursor, &after) != 0)
+    if (vb_handler_limit(call, request->limit, &limit) != 0 ||
+        vb_handler_cursor(call, request->cursor, &after) != 0)
         return call->status;
     membership_expert_profile_t **items = NULL;
     size_t count = 0;
-    status = membership_store_expert_profile_list(self->db, call->arena, after, limit, &items,
-                                                  &count);
+    status =
+        membership_store_expert_profile_list(self->db, call->arena, after, limit, &items, &count);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "listing expert profiles");
-    Verbund__Membership__V1__ExpertProfileListReply *reply =
-        s_reply(call, &verbund__membership__v1__expert_profile_list_reply__descriptor);
+        return vb_handler_store_failed(call, self->db, status, "listing expert profiles");
     /* profiles have no "id": the cursor is the person id of the page's last profile */
-    reply->next_cursor =
-        s_next_cursor(call, &count, limit, count > (size_t)limit ? items[limit - 1]->person_id : NULL);
-    reply->items = items;
-    reply->n_items = count;
+    vb_handler_list_reply(call, &verbund__membership__v1__expert_profile_list_reply__descriptor,
+                          items, count, limit, "person_id");
     return VB_STATUS_OK;
 }
 
@@ -855,12 +636,13 @@ membership_handle_organization_create(void *context, vb_rpc_call_t *call)
 {
     membership_t *self = context;
     const Verbund__Membership__V1__OrganizationCreateRequest *request = (const void *)call->request;
-    vb_status_t status = s_authorize(call, S_STAFF, NULL);
+    vb_status_t status = vb_handler_authorize(call, VB_HANDLER_STAFF, NULL);
     if (status != VB_STATUS_OK)
         return status;
     membership_errors_t errors = {.count = 0};
     membership_validate_organization(request->organization, "organization", &errors);
-    if ((status = s_check(call, &errors, "organization")) != VB_STATUS_OK)
+    if ((status = vb_handler_check_errors(call, &errors, VB_STATUS_UNPROCESSABLE,
+                                          "organization")) != VB_STATUS_OK)
         return status;
     membership_organization_t *organization = vb_arena_alloc(call->arena, sizeof *organization);
     *organization = *request->organization;
@@ -870,12 +652,12 @@ membership_handle_organization_create(void *context, vb_rpc_call_t *call)
     membership_organization_t *created = NULL;
     status = membership_store_organization_insert(self->db, call->arena, organization, &created);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "creating the organisation");
-    if ((status = s_emit_organization(self, call, S_EVENT_TYPE("organization.created"),
-                                      created)) != VB_STATUS_OK)
+        return vb_handler_store_failed(call, self->db, status, "creating the organisation");
+    if ((status = s_emit_organization(self, call, S_EVENT_TYPE("organization.created"), created)) !=
+        VB_STATUS_OK)
         return status;
     Verbund__Membership__V1__OrganizationReply *reply =
-        s_reply(call, &verbund__membership__v1__organization_reply__descriptor);
+        vb_handler_reply(call, &verbund__membership__v1__organization_reply__descriptor);
     reply->organization = created;
     return VB_STATUS_CREATED;
 }
@@ -885,17 +667,18 @@ membership_handle_organization_get(void *context, vb_rpc_call_t *call)
 {
     membership_t *self = context;
     const Verbund__Membership__V1__OrganizationGetRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "id", request->id);
-    if (status != VB_STATUS_OK || (status = s_authorize(call, S_STAFF, NULL)) != VB_STATUS_OK)
+    vb_status_t status = vb_handler_check_id(call, "id", request->id);
+    if (status != VB_STATUS_OK ||
+        (status = vb_handler_authorize(call, VB_HANDLER_STAFF, NULL)) != VB_STATUS_OK)
         return status;
     membership_organization_t *organization = NULL;
     status = membership_store_organization_get(self->db, call->arena, request->id, &organization);
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, status, "organisation %s not found", request->id);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the organisation");
+        return vb_handler_store_failed(call, self->db, status, "reading the organisation");
     Verbund__Membership__V1__OrganizationReply *reply =
-        s_reply(call, &verbund__membership__v1__organization_reply__descriptor);
+        vb_handler_reply(call, &verbund__membership__v1__organization_reply__descriptor);
     reply->organization = organization;
     return VB_STATUS_OK;
 }
@@ -905,7 +688,7 @@ membership_handle_organization_list(void *context, vb_rpc_call_t *call)
 {
     membership_t *self = context;
     const Verbund__Membership__V1__OrganizationListRequest *request = (const void *)call->request;
-    vb_status_t status = s_authorize(call, S_STAFF, NULL);
+    vb_status_t status = vb_handler_authorize(call, VB_HANDLER_STAFF, NULL);
     if (status != VB_STATUS_OK)
         return status;
     membership_organization_filter_t filter = {
@@ -918,16 +701,17 @@ membership_handle_organization_list(void *context, vb_rpc_call_t *call)
     if (request->kind[0] && membership_kind_parse(request->kind, &kind) != 0) {
         return s_unknown_filter(call, "kind", "an organisation kind", "unknown organisation kind");
     }
-    if (s_limit(call, request->limit, &filter.limit) != 0 ||
-        s_cursor(call, request->cursor, &filter.after_id) != 0)
+    if (vb_handler_limit(call, request->limit, &filter.limit) != 0 ||
+        vb_handler_cursor(call, request->cursor, &filter.after_id) != 0)
         return call->status;
     membership_organization_t **items = NULL;
     size_t count = 0;
     status = membership_store_organization_list(self->db, call->arena, &filter, &items, &count);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "listing organisations");
-    return s_list_reply(call, &verbund__membership__v1__organization_list_reply__descriptor,
-                        (ProtobufCMessage **)items, count, filter.limit);
+        return vb_handler_store_failed(call, self->db, status, "listing organisations");
+    vb_handler_list_reply(call, &verbund__membership__v1__organization_list_reply__descriptor,
+                          items, count, filter.limit, "id");
+    return VB_STATUS_OK;
 }
 
 /* ---- memberships ---- */
@@ -939,12 +723,14 @@ membership_handle_membership_create(void *context, vb_rpc_call_t *call)
     const Verbund__Membership__V1__MembershipCreateRequest *request = (const void *)call->request;
     const membership_record_t *wanted = request->membership;
     const char *holder_person = wanted ? wanted->holder_person_id : "";
-    vb_status_t status = s_authorize(call, holder_person[0] ? S_SELF : S_STAFF, holder_person);
+    vb_status_t status = vb_handler_authorize(
+        call, holder_person[0] ? VB_HANDLER_SELF : VB_HANDLER_STAFF, holder_person);
     if (status != VB_STATUS_OK)
         return status;
     membership_errors_t errors = {.count = 0};
     membership_validate_membership(wanted, self->minimum_supporting_cents, "membership", &errors);
-    if ((status = s_check(call, &errors, "membership")) != VB_STATUS_OK)
+    if ((status = vb_handler_check_errors(call, &errors, VB_STATUS_UNPROCESSABLE, "membership")) !=
+        VB_STATUS_OK)
         return status;
     if (holder_person[0])
         status = s_require_person(self, call, "membership.holder_person_id", holder_person, false);
@@ -958,18 +744,17 @@ membership_handle_membership_create(void *context, vb_rpc_call_t *call)
     char id[VB_UUID_STRING_SIZE];
     vb_uuid7(id);
     membership->id = vb_arena_strdup(call->arena, id);
-    char *now = NULL;
-    s_now(call, &now, NULL);
+    char *now = vb_handler_now(call, NULL);
     membership_lifecycle_start(membership, now);
     membership_record_t *created = NULL;
     status = membership_store_membership_insert(self->db, call->arena, membership, &created);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "creating the membership");
+        return vb_handler_store_failed(call, self->db, status, "creating the membership");
     if ((status = s_emit_membership(self, call, S_EVENT_TYPE("membership.applied"), created)) !=
         VB_STATUS_OK)
         return status;
     Verbund__Membership__V1__MembershipReply *reply =
-        s_reply(call, &verbund__membership__v1__membership_reply__descriptor);
+        vb_handler_reply(call, &verbund__membership__v1__membership_reply__descriptor);
     reply->membership = created;
     return VB_STATUS_CREATED;
 }
@@ -979,9 +764,9 @@ membership_handle_membership_get(void *context, vb_rpc_call_t *call)
 {
     membership_t *self = context;
     const Verbund__Membership__V1__MembershipGetRequest *request = (const void *)call->request;
-    vb_status_t status = s_check_id(call, "id", request->id);
+    vb_status_t status = vb_handler_check_id(call, "id", request->id);
     if (status != VB_STATUS_OK ||
-        (status = s_authorize(call, S_AUTHENTICATED, NULL)) != VB_STATUS_OK)
+        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK)
         return status;
     membership_record_t *membership = NULL;
     status =
@@ -989,11 +774,12 @@ membership_handle_membership_get(void *context, vb_rpc_call_t *call)
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, status, "membership %s not found", request->id);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the membership");
-    if ((status = s_authorize(call, S_SELF, membership->holder_person_id)) != VB_STATUS_OK)
+        return vb_handler_store_failed(call, self->db, status, "reading the membership");
+    if ((status = vb_handler_authorize(call, VB_HANDLER_SELF, membership->holder_person_id)) !=
+        VB_STATUS_OK)
         return status;
     Verbund__Membership__V1__MembershipReply *reply =
-        s_reply(call, &verbund__membership__v1__membership_reply__descriptor);
+        vb_handler_reply(call, &verbund__membership__v1__membership_reply__descriptor);
     reply->membership = membership;
     return VB_STATUS_OK;
 }
@@ -1003,7 +789,7 @@ membership_handle_membership_list(void *context, vb_rpc_call_t *call)
 {
     membership_t *self = context;
     const Verbund__Membership__V1__MembershipListRequest *request = (const void *)call->request;
-    vb_status_t status = s_authorize(call, S_AUTHENTICATED, NULL);
+    vb_status_t status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL);
     if (status != VB_STATUS_OK)
         return status;
     membership_membership_filter_t filter = {
@@ -1011,12 +797,13 @@ membership_handle_membership_list(void *context, vb_rpc_call_t *call)
         .status = request->status,
         .holder_id = request->holder_id,
     };
-    if (s_role(call) == MEMBERSHIP_ROLE_MEMBER) {
+    if (vb_handler_role(call) == MEMBERSHIP_ROLE_MEMBER) {
         /* a member lists only its own memberships */
-        if (request->holder_id[0] && strcmp(request->holder_id, s_caller_person(call)) != 0)
+        if (request->holder_id[0] &&
+            strcmp(request->holder_id, vb_handler_caller_person(call)) != 0)
             return vb_rpc_fail(call, VB_STATUS_FORBIDDEN,
                                "a member may list only its own memberships");
-        filter.holder_id = s_caller_person(call);
+        filter.holder_id = vb_handler_caller_person(call);
         if (!filter.holder_id[0])
             return vb_rpc_fail(call, VB_STATUS_FORBIDDEN, "the member token names no person");
     }
@@ -1029,18 +816,19 @@ membership_handle_membership_list(void *context, vb_rpc_call_t *call)
         return s_unknown_filter(call, "status", "a membership status", "unknown membership status");
     }
     if (filter.holder_id[0] &&
-        (status = s_check_id(call, "holder_id", filter.holder_id)) != VB_STATUS_OK)
+        (status = vb_handler_check_id(call, "holder_id", filter.holder_id)) != VB_STATUS_OK)
         return status;
-    if (s_limit(call, request->limit, &filter.limit) != 0 ||
-        s_cursor(call, request->cursor, &filter.after_id) != 0)
+    if (vb_handler_limit(call, request->limit, &filter.limit) != 0 ||
+        vb_handler_cursor(call, request->cursor, &filter.after_id) != 0)
         return call->status;
     membership_record_t **items = NULL;
     size_t count = 0;
     status = membership_store_membership_list(self->db, call->arena, &filter, &items, &count);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "listing memberships");
-    return s_list_reply(call, &verbund__membership__v1__membership_list_reply__descriptor,
-                        (ProtobufCMessage **)items, count, filter.limit);
+        return vb_handler_store_failed(call, self->db, status, "listing memberships");
+    vb_handler_list_reply(call, &verbund__membership__v1__membership_list_reply__descriptor, items,
+                          count, filter.limit, "id");
+    return VB_STATUS_OK;
 }
 
 vb_status_t
@@ -1049,20 +837,20 @@ membership_handle_membership_transition(void *context, vb_rpc_call_t *call)
     membership_t *self = context;
     const Verbund__Membership__V1__MembershipTransitionRequest *request =
         (const void *)call->request;
-    vb_status_t status = s_check_id(call, "id", request->id);
+    vb_status_t status = vb_handler_check_id(call, "id", request->id);
     if (status != VB_STATUS_OK ||
-        (status = s_authorize(call, S_AUTHENTICATED, NULL)) != VB_STATUS_OK ||
-        (status = s_check_reason(call, request->reason)) != VB_STATUS_OK)
+        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK ||
+        (status = vb_handler_check_reason(call, request->reason)) != VB_STATUS_OK)
         return status;
     membership_record_t *membership = NULL;
     status = membership_store_membership_get(self->db, call->arena, request->id, true, &membership);
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, status, "membership %s not found", request->id);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "reading the membership");
-    membership_role_t role = s_role(call);
+        return vb_handler_store_failed(call, self->db, status, "reading the membership");
+    membership_role_t role = vb_handler_role(call);
     bool is_holder = membership->holder_person_id[0] &&
-                     strcmp(membership->holder_person_id, s_caller_person(call)) == 0;
+                     strcmp(membership->holder_person_id, vb_handler_caller_person(call)) == 0;
     if (role == MEMBERSHIP_ROLE_MEMBER && !is_holder)
         return vb_rpc_fail(call, VB_STATUS_FORBIDDEN,
                            "a member may act only on its own memberships");
@@ -1070,8 +858,8 @@ membership_handle_membership_transition(void *context, vb_rpc_call_t *call)
         return vb_rpc_fail(call, VB_STATUS_CONFLICT, "version %lld is stale; current is %lld",
                            (long long)request->expected_version, (long long)membership->version);
     int64_t version = membership->version;
-    char *now = NULL, *today = NULL;
-    s_now(call, &now, &today);
+    char *today = NULL;
+    char *now = vb_handler_now(call, &today);
     char err[256];
     status = membership_lifecycle_apply(membership, request->action, role, is_holder,
                                         vb_arena_strdup(call->arena, request->reason), today, now,
@@ -1087,7 +875,7 @@ membership_handle_membership_transition(void *context, vb_rpc_call_t *call)
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, VB_STATUS_CONFLICT, "the membership changed meanwhile");
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "saving the membership");
+        return vb_handler_store_failed(call, self->db, status, "saving the membership");
     /* membership_lifecycle_apply accepted the action, so it is one of the table's */
     VB_ASSERT((size_t)request->action < VB_ARRAY_SIZE(s_transition_events) &&
               s_transition_events[request->action]);
@@ -1095,7 +883,7 @@ membership_handle_membership_transition(void *context, vb_rpc_call_t *call)
         VB_STATUS_OK)
         return status;
     Verbund__Membership__V1__MembershipReply *reply =
-        s_reply(call, &verbund__membership__v1__membership_reply__descriptor);
+        vb_handler_reply(call, &verbund__membership__v1__membership_reply__descriptor);
     reply->membership = saved;
     return VB_STATUS_OK;
 }
@@ -1107,11 +895,11 @@ membership_handle_taxonomy_get(void *context, vb_rpc_call_t *call)
 {
     membership_t *self = context;
     /* reference data, not personal: every authenticated caller may read it */
-    vb_status_t status = s_authorize(call, S_AUTHENTICATED, NULL);
+    vb_status_t status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL);
     if (status != VB_STATUS_OK)
         return status;
     Verbund__Membership__V1__TaxonomyReply *reply =
-        s_reply(call, &verbund__membership__v1__taxonomy_reply__descriptor);
+        vb_handler_reply(call, &verbund__membership__v1__taxonomy_reply__descriptor);
     size_t count = vb_taxonomy_size(self->taxonomy);
     reply->items = vb_arena_alloc(call->arena, (count ? count : 1) * sizeof *reply->items);
     for (size_t i = 0; i < count; i++) {
@@ -1136,33 +924,34 @@ membership_handle_token_create(void *context, vb_rpc_call_t *call)
 {
     membership_t *self = context;
     const Verbund__Membership__V1__TokenCreateRequest *request = (const void *)call->request;
-    vb_status_t status = s_authorize(call, S_ADMIN, NULL);
+    vb_status_t status = vb_handler_authorize(call, VB_HANDLER_ADMIN, NULL);
     if (status != VB_STATUS_OK)
         return status;
     membership_errors_t errors = {.count = 0};
     const char *role = membership_role_name(request->role);
     if (!role)
-        membership_errors_add(&errors, "role", "must be admin, staff, member or service");
+        vb_handler_errors_add(&errors, "role", "must be admin, staff, member or service");
     if (request->role == MEMBERSHIP_ROLE_MEMBER && !request->person_id[0])
-        membership_errors_add(&errors, "person_id", "is required for a member token");
+        vb_handler_errors_add(&errors, "person_id", "is required for a member token");
     else if (request->person_id[0] && !vb_uuid_valid(request->person_id))
-        membership_errors_add(&errors, "person_id", "is not a UUID");
+        vb_handler_errors_add(&errors, "person_id", "is not a UUID");
     if (request->ttl_seconds < 0 || request->ttl_seconds > MEMBERSHIP_TOKEN_MAX_TTL_SECONDS)
-        membership_errors_add(&errors, "ttl_seconds", "must be between 0 and %lld",
+        vb_handler_errors_add(&errors, "ttl_seconds", "must be between 0 and %lld",
                               (long long)MEMBERSHIP_TOKEN_MAX_TTL_SECONDS);
     if (!membership_validate_utf8(request->label) ||
         membership_utf8_length(request->label) > MEMBERSHIP_NAME_MAX)
-        membership_errors_add(&errors, "label", "must be valid UTF-8 of at most %d characters",
+        vb_handler_errors_add(&errors, "label", "must be valid UTF-8 of at most %d characters",
                               MEMBERSHIP_NAME_MAX);
     if (request->n_topic_prefixes > MEMBERSHIP_TOKEN_MAX_TOPICS)
-        membership_errors_add(&errors, "topic_prefixes", "must have at most %d entries",
+        vb_handler_errors_add(&errors, "topic_prefixes", "must have at most %d entries",
                               MEMBERSHIP_TOKEN_MAX_TOPICS);
     for (size_t i = 0; i < request->n_topic_prefixes && i < MEMBERSHIP_TOKEN_MAX_TOPICS; i++)
         if (!membership_tokens_topic_valid(request->topic_prefixes[i]))
-            membership_errors_add(&errors, "topic_prefixes",
+            vb_handler_errors_add(&errors, "topic_prefixes",
                                   "entry %zu must be 1 to %d characters of A-Z a-z 0-9 . _ -", i,
                                   MEMBERSHIP_TOKEN_TOPIC_MAX_LENGTH);
-    if ((status = s_check(call, &errors, "token request")) != VB_STATUS_OK)
+    if ((status = vb_handler_check_errors(call, &errors, VB_STATUS_UNPROCESSABLE,
+                                          "token request")) != VB_STATUS_OK)
         return status;
     if (request->person_id[0] &&
         (status = s_require_person(self, call, "person_id", request->person_id, false)) !=
@@ -1177,13 +966,13 @@ membership_handle_token_create(void *context, vb_rpc_call_t *call)
     const char *expires_at = NULL;
     const char *topics = membership_tokens_topics_join(call->arena, request->topic_prefixes,
                                                        request->n_topic_prefixes);
-    status = membership_store_token_insert(self->db, call->arena, id, hash, role,
-                                           request->person_id, request->label, ttl, topics,
-                                           &expires_at);
+    status =
+        membership_store_token_insert(self->db, call->arena, id, hash, role, request->person_id,
+                                      request->label, ttl, topics, &expires_at);
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "creating the token");
+        return vb_handler_store_failed(call, self->db, status, "creating the token");
     Verbund__Membership__V1__TokenCreateReply *reply =
-        s_reply(call, &verbund__membership__v1__token_create_reply__descriptor);
+        vb_handler_reply(call, &verbund__membership__v1__token_create_reply__descriptor);
     reply->id = vb_arena_strdup(call->arena, id);
     reply->token = vb_arena_strdup(call->arena, token);
     reply->role = request->role;
@@ -1211,7 +1000,7 @@ membership_handle_token_verify(void *context, vb_rpc_call_t *call)
     if (status == VB_STATUS_NOT_FOUND)
         return vb_rpc_fail(call, VB_STATUS_UNAUTHENTICATED, "invalid token");
     if (status != VB_STATUS_OK)
-        return s_store_failed(self, call, status, "verifying the token");
+        return vb_handler_store_failed(call, self->db, status, "verifying the token");
     membership_caller_t *caller =
         vb_arena_message(call->arena, &verbund__rpc__v1__caller__descriptor);
     if (membership_tokens_check(&row, caller) != VB_STATUS_OK)
@@ -1222,7 +1011,7 @@ membership_handle_token_verify(void *context, vb_rpc_call_t *call)
     int n_topics = membership_tokens_topics_split(call->arena, topics, &caller->topic_prefixes);
     caller->n_topic_prefixes = n_topics > 0 ? (size_t)n_topics : 0;
     Verbund__Membership__V1__TokenVerifyReply *reply =
-        s_reply(call, &verbund__membership__v1__token_verify_reply__descriptor);
+        vb_handler_reply(call, &verbund__membership__v1__token_verify_reply__descriptor);
     reply->caller = caller;
     reply->expires_at = (char *)expires_at;
     return VB_STATUS_OK;
@@ -1235,7 +1024,7 @@ membership_handle_health(void *context, vb_rpc_call_t *call)
 {
     membership_t *self = context;
     Verbund__Membership__V1__HealthReply *reply =
-        s_reply(call, &verbund__membership__v1__health_reply__descriptor);
+        vb_handler_reply(call, &verbund__membership__v1__health_reply__descriptor);
     /* a health check inside the batch transaction must not disturb it */
     reply->database_ok = vb_db_in_transaction(self->db) || vb_db_ping(self->db) == 0;
     int64_t version = 0;

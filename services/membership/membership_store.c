@@ -4,14 +4,10 @@
  * Does not: decide anything; handlers and the domain modules do. */
 #include "membership_store.h"
 
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include <jansson.h>
 
 #include "vb/assert.h"
+#include "vb/db_query.h"
 #include "membership_lifecycle.h"
 #include "membership_validate.h"
 
@@ -197,45 +193,6 @@ membership_store_statements(size_t *count)
 
 /* ---- helpers: parameters ---- */
 
-static const char *
-s_null_if_empty(const char *s)
-{
-    return s && s[0] ? s : NULL;
-}
-
-static const char *
-s_int(vb_arena_t *arena, int64_t value)
-{
-    return vb_arena_printf(arena, "%" PRId64, value);
-}
-
-static const char *
-s_bool(bool value)
-{
-    return value ? "true" : "false";
-}
-
-/* A JSON array of strings in the arena, or NULL when a string is not valid UTF-8. */
-static const char *
-s_strings_json(vb_arena_t *arena, char **items, size_t count)
-{
-    json_t *array = json_array();
-    VB_ASSERT(array);
-    for (size_t i = 0; i < count; i++) {
-        json_t *item = json_string(items[i]);
-        if (!item || json_array_append_new(array, item) != 0) {
-            json_decref(array);
-            return NULL;
-        }
-    }
-    char *text = json_dumps(array, JSON_COMPACT);
-    json_decref(array);
-    VB_ASSERT(text);
-    char *copy = vb_arena_strdup(arena, text);
-    free(text);
-    return copy;
-}
-
 /* [{"code": ..., "level": ...}] in the arena, or NULL on invalid text. */
 static const char *
 s_skills_json(vb_arena_t *arena, membership_skill_t **skills, size_t count)
@@ -251,12 +208,7 @@ s_skills_json(vb_arena_t *arena, membership_skill_t **skills, size_t count)
         json_array_append_new(
             array, json_pack("{s:o, s:i}", "code", code, "level", (int)skills[i]->level));
     }
-    char *text = json_dumps(array, JSON_COMPACT);
-    json_decref(array);
-    VB_ASSERT(text);
-    char *copy = vb_arena_strdup(arena, text);
-    free(text);
-    return copy;
+    return vb_db_param_json(arena, array);
 }
 
 /* ---- helpers: rows ---- */
@@ -282,18 +234,6 @@ s_parse_array(vb_arena_t *arena, const char *text, size_t slot_size, json_t **ar
 }
 
 static void
-s_parse_strings(vb_arena_t *arena, const char *text, char ***items, size_t *count)
-{
-    json_t *array = NULL;
-    *items = s_parse_array(arena, text, sizeof(char *), &array, count);
-    for (size_t i = 0; i < *count; i++) {
-        json_t *item = json_array_get(array, i);
-        (*items)[i] = vb_arena_strdup(arena, json_is_string(item) ? json_string_value(item) : "");
-    }
-    json_decref(array);
-}
-
-static void
 s_parse_skills(vb_arena_t *arena, const char *text, membership_skill_t ***items, size_t *count)
 {
     json_t *array = NULL;
@@ -309,209 +249,143 @@ s_parse_skills(vb_arena_t *arena, const char *text, membership_skill_t ***items,
     json_decref(array);
 }
 
-static char *
-s_text(vb_arena_t *arena, const vb_db_row_t *row, int column)
-{
-    return vb_arena_strdup(arena, vb_db_row_text(row, column));
-}
-
 static membership_money_t *
 s_money(vb_arena_t *arena, const vb_db_row_t *row, int cents_column, int currency_column)
 {
     membership_money_t *money = vb_arena_message(arena, &verbund__common__v1__money__descriptor);
     money->cents = vb_db_row_int64(row, cents_column);
-    money->currency = s_text(arena, row, currency_column);
+    money->currency = vb_db_row_strdup(arena, row, currency_column);
     return money;
-}
-
-/* Collects rows into an arena array of up to capacity messages. */
-typedef struct {
-    vb_arena_t *arena;
-    void **items; /* arena array */
-    size_t count;
-    size_t capacity;
-    const char *extra; /* a trailing column the caller wants (erased_at, expires_at) */
-} s_rows_t;
-
-static membership_person_t *
-s_person_from_row(vb_arena_t *arena, const vb_db_row_t *row)
-{
-    membership_person_t *p = vb_arena_message(arena, &verbund__membership__v1__person__descriptor);
-    p->id = s_text(arena, row, 0);
-    p->name = s_text(arena, row, 1);
-    p->email = s_text(arena, row, 2);
-    p->organization_id = s_text(arena, row, 3);
-    p->region = s_text(arena, row, 4);
-    p->sector = s_text(arena, row, 5);
-    s_parse_strings(arena, vb_db_row_text(row, 6), &p->languages, &p->n_languages);
-    s_parse_skills(arena, vb_db_row_text(row, 7), &p->skills, &p->n_skills);
-    s_parse_strings(arena, vb_db_row_text(row, 8), &p->interests, &p->n_interests);
-    p->consents = vb_arena_message(arena, &verbund__membership__v1__consents__descriptor);
-    p->consents->visible_in_network = vb_db_row_bool(row, 9);
-    p->consents->federate = vb_db_row_bool(row, 10);
-    p->version = vb_db_row_int64(row, 11);
-    p->created_at = s_text(arena, row, 12);
-    p->updated_at = s_text(arena, row, 13);
-    p->erased = vb_db_row_bool(row, 14);
-    return p;
-}
-
-static membership_organization_t *
-s_organization_from_row(vb_arena_t *arena, const vb_db_row_t *row)
-{
-    membership_organization_t *o =
-        vb_arena_message(arena, &verbund__membership__v1__organization__descriptor);
-    o->id = s_text(arena, row, 0);
-    o->name = s_text(arena, row, 1);
-    membership_kind_t kind = MEMBERSHIP_KIND_UNSPECIFIED;
-    (void)membership_kind_parse(vb_db_row_text(row, 2), &kind); /* the CHECK allows no other */
-    o->kind = kind;
-    o->region = s_text(arena, row, 3);
-    o->sector = s_text(arena, row, 4);
-    o->vat_id = s_text(arena, row, 5);
-    o->version = vb_db_row_int64(row, 6);
-    o->created_at = s_text(arena, row, 7);
-    o->updated_at = s_text(arena, row, 8);
-    return o;
-}
-
-static membership_record_t *
-s_membership_from_row(vb_arena_t *arena, const vb_db_row_t *row)
-{
-    membership_record_t *m =
-        vb_arena_message(arena, &verbund__membership__v1__membership__descriptor);
-    m->id = s_text(arena, row, 0);
-    m->holder_person_id = s_text(arena, row, 1);
-    m->holder_organization_id = s_text(arena, row, 2);
-    /* the table's CHECK constraints allow only known names */
-    (void)membership_type_parse(vb_db_row_text(row, 3), &m->type);
-    (void)membership_status_parse(vb_db_row_text(row, 4), &m->status);
-    if (vb_db_row_bool(row, 7))
-        m->yearly_contribution = s_money(arena, row, 5, 6);
-    m->started_on = s_text(arena, row, 8);
-    m->ends_on = s_text(arena, row, 9);
-    m->applied_at = s_text(arena, row, 10);
-    m->status_changed_at = s_text(arena, row, 11);
-    m->status_reason = s_text(arena, row, 12);
-    m->version = vb_db_row_int64(row, 13);
-    return m;
-}
-
-static membership_expert_profile_t *
-s_profile_from_row(vb_arena_t *arena, const vb_db_row_t *row)
-{
-    membership_expert_profile_t *e =
-        vb_arena_message(arena, &verbund__membership__v1__expert_profile__descriptor);
-    e->person_id = s_text(arena, row, 0);
-    s_parse_skills(arena, vb_db_row_text(row, 1), &e->competences, &e->n_competences);
-    if (vb_db_row_bool(row, 4))
-        e->hourly_rate = s_money(arena, row, 2, 3);
-    if (vb_db_row_bool(row, 7))
-        e->day_rate = s_money(arena, row, 5, 6);
-    s_parse_strings(arena, vb_db_row_text(row, 8), &e->languages, &e->n_languages);
-    s_parse_strings(arena, vb_db_row_text(row, 9), &e->regions, &e->n_regions);
-    e->remote = vb_db_row_bool(row, 10);
-    e->hours_per_month = (int32_t)vb_db_row_int64(row, 11);
-    e->version = vb_db_row_int64(row, 12);
-    e->updated_at = s_text(arena, row, 13);
-    return e;
-}
-
-static membership_audit_t *
-s_audit_from_row(vb_arena_t *arena, const vb_db_row_t *row)
-{
-    membership_audit_t *a =
-        vb_arena_message(arena, &verbund__membership__v1__audit_record__descriptor);
-    a->id = s_text(arena, row, 0);
-    a->action = s_text(arena, row, 1);
-    a->subject_id = s_text(arena, row, 2);
-    a->actor_id = s_text(arena, row, 3);
-    a->actor_role = s_text(arena, row, 4);
-    a->reason = s_text(arena, row, 5);
-    a->at = s_text(arena, row, 6);
-    return a;
-}
-
-typedef void *(*s_builder_fn)(vb_arena_t *arena, const vb_db_row_t *row);
-
-typedef struct {
-    s_rows_t rows;
-    s_builder_fn build;
-    int extra_column; /* -1: none */
-} s_collect_t;
-
-static int
-s_collect_row(void *arg, const vb_db_row_t *row)
-{
-    s_collect_t *collect = arg;
-    s_rows_t *rows = &collect->rows;
-    if (rows->count == rows->capacity) {
-        size_t capacity = rows->capacity ? rows->capacity * 2 : 16;
-        void **items = vb_arena_alloc(rows->arena, capacity * sizeof(void *));
-        if (rows->count)
-            memcpy(items, rows->items, rows->count * sizeof(void *));
-        rows->items = items;
-        rows->capacity = capacity;
-    }
-    rows->items[rows->count++] = collect->build(rows->arena, row);
-    if (collect->extra_column >= 0 && rows->count == 1)
-        rows->extra = s_text(rows->arena, row, collect->extra_column);
-    return 0;
 }
 
 static void *
 s_build_person(vb_arena_t *arena, const vb_db_row_t *row)
 {
-    return s_person_from_row(arena, row);
+    membership_person_t *p = vb_arena_message(arena, &verbund__membership__v1__person__descriptor);
+    p->id = vb_db_row_strdup(arena, row, 0);
+    p->name = vb_db_row_strdup(arena, row, 1);
+    p->email = vb_db_row_strdup(arena, row, 2);
+    p->organization_id = vb_db_row_strdup(arena, row, 3);
+    p->region = vb_db_row_strdup(arena, row, 4);
+    p->sector = vb_db_row_strdup(arena, row, 5);
+    vb_db_json_strings_parse(arena, vb_db_row_text(row, 6), &p->languages, &p->n_languages);
+    s_parse_skills(arena, vb_db_row_text(row, 7), &p->skills, &p->n_skills);
+    vb_db_json_strings_parse(arena, vb_db_row_text(row, 8), &p->interests, &p->n_interests);
+    p->consents = vb_arena_message(arena, &verbund__membership__v1__consents__descriptor);
+    p->consents->visible_in_network = vb_db_row_bool(row, 9);
+    p->consents->federate = vb_db_row_bool(row, 10);
+    p->version = vb_db_row_int64(row, 11);
+    p->created_at = vb_db_row_strdup(arena, row, 12);
+    p->updated_at = vb_db_row_strdup(arena, row, 13);
+    p->erased = vb_db_row_bool(row, 14);
+    return p;
 }
+
 static void *
 s_build_organization(vb_arena_t *arena, const vb_db_row_t *row)
 {
-    return s_organization_from_row(arena, row);
+    membership_organization_t *o =
+        vb_arena_message(arena, &verbund__membership__v1__organization__descriptor);
+    o->id = vb_db_row_strdup(arena, row, 0);
+    o->name = vb_db_row_strdup(arena, row, 1);
+    membership_kind_t kind = MEMBERSHIP_KIND_UNSPECIFIED;
+    (void)membership_kind_parse(vb_db_row_text(row, 2), &kind); /* the CHECK allows no other */
+    o->kind = kind;
+    o->region = vb_db_row_strdup(arena, row, 3);
+    o->sector = vb_db_row_strdup(arena, row, 4);
+    o->vat_id = vb_db_row_strdup(arena, row, 5);
+    o->version = vb_db_row_int64(row, 6);
+    o->created_at = vb_db_row_strdup(arena, row, 7);
+    o->updated_at = vb_db_row_strdup(arena, row, 8);
+    return o;
 }
+
 static void *
 s_build_membership(vb_arena_t *arena, const vb_db_row_t *row)
 {
-    return s_membership_from_row(arena, row);
+    membership_record_t *m =
+        vb_arena_message(arena, &verbund__membership__v1__membership__descriptor);
+    m->id = vb_db_row_strdup(arena, row, 0);
+    m->holder_person_id = vb_db_row_strdup(arena, row, 1);
+    m->holder_organization_id = vb_db_row_strdup(arena, row, 2);
+    /* the table's CHECK constraints allow only known names */
+    (void)membership_type_parse(vb_db_row_text(row, 3), &m->type);
+    (void)membership_status_parse(vb_db_row_text(row, 4), &m->status);
+    if (vb_db_row_bool(row, 7))
+        m->yearly_contribution = s_money(arena, row, 5, 6);
+    m->started_on = vb_db_row_strdup(arena, row, 8);
+    m->ends_on = vb_db_row_strdup(arena, row, 9);
+    m->applied_at = vb_db_row_strdup(arena, row, 10);
+    m->status_changed_at = vb_db_row_strdup(arena, row, 11);
+    m->status_reason = vb_db_row_strdup(arena, row, 12);
+    m->version = vb_db_row_int64(row, 13);
+    return m;
 }
+
 static void *
 s_build_profile(vb_arena_t *arena, const vb_db_row_t *row)
 {
-    return s_profile_from_row(arena, row);
+    membership_expert_profile_t *e =
+        vb_arena_message(arena, &verbund__membership__v1__expert_profile__descriptor);
+    e->person_id = vb_db_row_strdup(arena, row, 0);
+    s_parse_skills(arena, vb_db_row_text(row, 1), &e->competences, &e->n_competences);
+    if (vb_db_row_bool(row, 4))
+        e->hourly_rate = s_money(arena, row, 2, 3);
+    if (vb_db_row_bool(row, 7))
+        e->day_rate = s_money(arena, row, 5, 6);
+    vb_db_json_strings_parse(arena, vb_db_row_text(row, 8), &e->languages, &e->n_languages);
+    vb_db_json_strings_parse(arena, vb_db_row_text(row, 9), &e->regions, &e->n_regions);
+    e->remote = vb_db_row_bool(row, 10);
+    e->hours_per_month = (int32_t)vb_db_row_int64(row, 11);
+    e->version = vb_db_row_int64(row, 12);
+    e->updated_at = vb_db_row_strdup(arena, row, 13);
+    return e;
 }
+
 static void *
 s_build_audit(vb_arena_t *arena, const vb_db_row_t *row)
 {
-    return s_audit_from_row(arena, row);
+    membership_audit_t *a =
+        vb_arena_message(arena, &verbund__membership__v1__audit_record__descriptor);
+    a->id = vb_db_row_strdup(arena, row, 0);
+    a->action = vb_db_row_strdup(arena, row, 1);
+    a->subject_id = vb_db_row_strdup(arena, row, 2);
+    a->actor_id = vb_db_row_strdup(arena, row, 3);
+    a->actor_role = vb_db_row_strdup(arena, row, 4);
+    a->reason = vb_db_row_strdup(arena, row, 5);
+    a->at = vb_db_row_strdup(arena, row, 6);
+    return a;
 }
 
-/* Runs a statement and collects its rows with build. */
-static vb_status_t
-s_query(vb_db_t *db, vb_arena_t *arena, const char *statement, const char *const *params,
-        int param_count, s_builder_fn build, int extra_column, s_rows_t *rows)
+/* A person with the text of its column 15 (erased_at), as person_get and person_erase return. */
+typedef struct {
+    membership_person_t *person;
+    const char *erased_at;
+} s_erased_person_t;
+
+static void *
+s_build_erased_person(vb_arena_t *arena, const vb_db_row_t *row)
 {
-    s_collect_t collect = {.rows = {.arena = arena}, .build = build, .extra_column = extra_column};
-    vb_status_t status =
-        vb_db_run(db, statement, params, param_count, s_collect_row, &collect, NULL);
-    *rows = collect.rows;
-    return status;
+    s_erased_person_t *erased = vb_arena_alloc(arena, sizeof *erased);
+    erased->person = s_build_person(arena, row);
+    erased->erased_at = vb_db_row_strdup(arena, row, 15);
+    return erased;
 }
 
-/* Runs a statement expected to return at most one row. */
+/* vb_db_query_one for a statement returning PERSON_COLUMNS; *erased_at (may be NULL) receives
+ * the erased_at text ("" when the person is not erased). */
 static vb_status_t
-s_query_one(vb_db_t *db, vb_arena_t *arena, const char *statement, const char *const *params,
-            int param_count, s_builder_fn build, int extra_column, void **out, const char **extra)
+s_query_person(vb_db_t *db, vb_arena_t *arena, const char *statement, const char *const *params,
+               int param_count, membership_person_t **out, const char **erased_at)
 {
-    s_rows_t rows;
-    vb_status_t status =
-        s_query(db, arena, statement, params, param_count, build, extra_column, &rows);
+    s_erased_person_t *erased = NULL;
+    vb_status_t status = vb_db_query_one(db, arena, statement, params, param_count,
+                                         s_build_erased_person, (void **)&erased);
     if (status != VB_STATUS_OK)
         return status;
-    if (rows.count == 0)
-        return VB_STATUS_NOT_FOUND;
-    *out = rows.items[0];
-    if (extra)
-        *extra = rows.extra ? rows.extra : "";
+    *out = erased->person;
+    if (erased_at)
+        *erased_at = erased->erased_at;
     return VB_STATUS_OK;
 }
 
@@ -523,14 +397,14 @@ s_person_params(vb_arena_t *arena, const membership_person_t *person, const char
     params[0] = person->id;
     params[1] = person->name;
     params[2] = person->email;
-    params[3] = s_null_if_empty(person->organization_id);
+    params[3] = vb_db_param_null_if_empty(person->organization_id);
     params[4] = person->region;
     params[5] = person->sector;
-    params[6] = s_strings_json(arena, person->languages, person->n_languages);
+    params[6] = vb_db_param_json_strings(arena, person->languages, person->n_languages);
     params[7] = s_skills_json(arena, person->skills, person->n_skills);
-    params[8] = s_strings_json(arena, person->interests, person->n_interests);
-    params[9] = s_bool(person->consents && person->consents->visible_in_network);
-    params[10] = s_bool(person->consents && person->consents->federate);
+    params[8] = vb_db_param_json_strings(arena, person->interests, person->n_interests);
+    params[9] = vb_db_param_bool(person->consents && person->consents->visible_in_network);
+    params[10] = vb_db_param_bool(person->consents && person->consents->federate);
     return params[6] && params[7] && params[8] ? 0 : -1;
 }
 
@@ -550,8 +424,8 @@ membership_store_person_get(vb_db_t *db, vb_arena_t *arena, const char *id, bool
                             membership_person_t **out, const char **erased_at)
 {
     const char *params[] = {id};
-    return s_query_one(db, arena, for_update ? "person_get_for_update" : "person_get", params, 1,
-                       s_build_person, 15, (void **)out, erased_at);
+    return s_query_person(db, arena, for_update ? "person_get_for_update" : "person_get", params,
+                          1, out, erased_at);
 }
 
 vb_status_t
@@ -561,9 +435,8 @@ membership_store_person_update(vb_db_t *db, vb_arena_t *arena, const membership_
     const char *params[12];
     if (s_person_params(arena, person, params) != 0)
         return VB_STATUS_BAD_REQUEST;
-    params[11] = s_int(arena, expected_version);
-    return s_query_one(db, arena, "person_update", params, 12, s_build_person, -1, (void **)out,
-                       NULL);
+    params[11] = vb_db_param_int(arena, expected_version);
+    return vb_db_query_one(db, arena, "person_update", params, 12, s_build_person, (void **)out);
 }
 
 vb_status_t
@@ -572,15 +445,15 @@ membership_store_person_list(vb_db_t *db, vb_arena_t *arena,
                              size_t *count)
 {
     const char *params[] = {
-        s_null_if_empty(filter->after_id),        s_null_if_empty(filter->text),
-        s_null_if_empty(filter->skill),           s_null_if_empty(filter->region),
-        s_null_if_empty(filter->organization_id), s_int(arena, filter->limit + 1),
+        vb_db_param_null_if_empty(filter->after_id),
+        vb_db_param_null_if_empty(filter->text),
+        vb_db_param_null_if_empty(filter->skill),
+        vb_db_param_null_if_empty(filter->region),
+        vb_db_param_null_if_empty(filter->organization_id),
+        vb_db_param_int(arena, filter->limit + 1),
     };
-    s_rows_t rows;
-    vb_status_t status = s_query(db, arena, "person_list", params, 6, s_build_person, -1, &rows);
-    *items = (membership_person_t **)rows.items;
-    *count = rows.count;
-    return status;
+    return vb_db_query_rows(db, arena, "person_list", params, 6, s_build_person, (void ***)items,
+                            count);
 }
 
 vb_status_t
@@ -588,8 +461,7 @@ membership_store_person_erase(vb_db_t *db, vb_arena_t *arena, const char *id,
                               membership_person_t **out, const char **erased_at)
 {
     const char *params[] = {id};
-    return s_query_one(db, arena, "person_erase", params, 1, s_build_person, 15, (void **)out,
-                       erased_at);
+    return s_query_person(db, arena, "person_erase", params, 1, out, erased_at);
 }
 
 /* ---- organisations ---- */
@@ -603,8 +475,8 @@ membership_store_organization_insert(vb_db_t *db, vb_arena_t *arena,
     VB_ASSERT(kind); /* validated by the handler */
     const char *params[] = {organization->id,     organization->name,   kind,
                             organization->region, organization->sector, organization->vat_id};
-    return s_query_one(db, arena, "organization_insert", params, 6, s_build_organization, -1,
-                       (void **)out, NULL);
+    return vb_db_query_one(db, arena, "organization_insert", params, 6, s_build_organization,
+                           (void **)out);
 }
 
 vb_status_t
@@ -612,8 +484,8 @@ membership_store_organization_get(vb_db_t *db, vb_arena_t *arena, const char *id
                                   membership_organization_t **out)
 {
     const char *params[] = {id};
-    return s_query_one(db, arena, "organization_get", params, 1, s_build_organization, -1,
-                       (void **)out, NULL);
+    return vb_db_query_one(db, arena, "organization_get", params, 1, s_build_organization,
+                           (void **)out);
 }
 
 vb_status_t
@@ -622,16 +494,12 @@ membership_store_organization_list(vb_db_t *db, vb_arena_t *arena,
                                    membership_organization_t ***items, size_t *count)
 {
     const char *params[] = {
-        s_null_if_empty(filter->after_id), s_null_if_empty(filter->text),
-        s_null_if_empty(filter->region),   s_null_if_empty(filter->kind),
-        s_null_if_empty(filter->sector),   s_int(arena, filter->limit + 1),
+        vb_db_param_null_if_empty(filter->after_id), vb_db_param_null_if_empty(filter->text),
+        vb_db_param_null_if_empty(filter->region),   vb_db_param_null_if_empty(filter->kind),
+        vb_db_param_null_if_empty(filter->sector),   vb_db_param_int(arena, filter->limit + 1),
     };
-    s_rows_t rows;
-    vb_status_t status =
-        s_query(db, arena, "organization_list", params, 6, s_build_organization, -1, &rows);
-    *items = (membership_organization_t **)rows.items;
-    *count = rows.count;
-    return status;
+    return vb_db_query_rows(db, arena, "organization_list", params, 6, s_build_organization,
+                            (void ***)items, count);
 }
 
 /* ---- memberships ---- */
@@ -652,15 +520,15 @@ membership_store_membership_insert(vb_db_t *db, vb_arena_t *arena,
     const membership_money_t *money = membership->yearly_contribution;
     const char *params[] = {
         membership->id,
-        s_null_if_empty(membership->holder_person_id),
-        s_null_if_empty(membership->holder_organization_id),
+        vb_db_param_null_if_empty(membership->holder_person_id),
+        vb_db_param_null_if_empty(membership->holder_organization_id),
         type,
         s_status_text(membership->status),
-        money ? s_int(arena, money->cents) : NULL,
+        money ? vb_db_param_int(arena, money->cents) : NULL,
         money ? money->currency : NULL,
     };
-    return s_query_one(db, arena, "membership_insert", params, 7, s_build_membership, -1,
-                       (void **)out, NULL);
+    return vb_db_query_one(db, arena, "membership_insert", params, 7, s_build_membership,
+                           (void **)out);
 }
 
 vb_status_t
@@ -668,8 +536,8 @@ membership_store_membership_get(vb_db_t *db, vb_arena_t *arena, const char *id, 
                                 membership_record_t **out)
 {
     const char *params[] = {id};
-    return s_query_one(db, arena, for_update ? "membership_get_for_update" : "membership_get",
-                       params, 1, s_build_membership, -1, (void **)out, NULL);
+    return vb_db_query_one(db, arena, for_update ? "membership_get_for_update" : "membership_get",
+                           params, 1, s_build_membership, (void **)out);
 }
 
 vb_status_t
@@ -684,10 +552,10 @@ membership_store_membership_save_status(vb_db_t *db, vb_arena_t *arena,
         membership->ends_on,
         membership->status_reason,
         membership->status_changed_at,
-        s_int(arena, expected_version),
+        vb_db_param_int(arena, expected_version),
     };
-    return s_query_one(db, arena, "membership_save_status", params, 7, s_build_membership, -1,
-                       (void **)out, NULL);
+    return vb_db_query_one(db, arena, "membership_save_status", params, 7, s_build_membership,
+                           (void **)out);
 }
 
 vb_status_t
@@ -696,16 +564,12 @@ membership_store_membership_list(vb_db_t *db, vb_arena_t *arena,
                                  membership_record_t ***items, size_t *count)
 {
     const char *params[] = {
-        s_null_if_empty(filter->after_id), s_null_if_empty(filter->type),
-        s_null_if_empty(filter->status),   s_null_if_empty(filter->holder_id),
-        s_int(arena, filter->limit + 1),
+        vb_db_param_null_if_empty(filter->after_id), vb_db_param_null_if_empty(filter->type),
+        vb_db_param_null_if_empty(filter->status),   vb_db_param_null_if_empty(filter->holder_id),
+        vb_db_param_int(arena, filter->limit + 1),
     };
-    s_rows_t rows;
-    vb_status_t status =
-        s_query(db, arena, "membership_list", params, 5, s_build_membership, -1, &rows);
-    *items = (membership_record_t **)rows.items;
-    *count = rows.count;
-    return status;
+    return vb_db_query_rows(db, arena, "membership_list", params, 5, s_build_membership,
+                            (void ***)items, count);
 }
 
 vb_status_t
@@ -713,12 +577,8 @@ membership_store_membership_list_by_person(vb_db_t *db, vb_arena_t *arena, const
                                            membership_record_t ***items, size_t *count)
 {
     const char *params[] = {person_id};
-    s_rows_t rows;
-    vb_status_t status =
-        s_query(db, arena, "membership_list_by_person", params, 1, s_build_membership, -1, &rows);
-    *items = (membership_record_t **)rows.items;
-    *count = rows.count;
-    return status;
+    return vb_db_query_rows(db, arena, "membership_list_by_person", params, 1, s_build_membership,
+                            (void ***)items, count);
 }
 
 /* ---- expert profiles ---- */
@@ -731,19 +591,19 @@ membership_store_expert_profile_put(vb_db_t *db, vb_arena_t *arena,
     const char *params[] = {
         profile->person_id,
         s_skills_json(arena, profile->competences, profile->n_competences),
-        profile->hourly_rate ? s_int(arena, profile->hourly_rate->cents) : NULL,
+        profile->hourly_rate ? vb_db_param_int(arena, profile->hourly_rate->cents) : NULL,
         profile->hourly_rate ? profile->hourly_rate->currency : NULL,
-        profile->day_rate ? s_int(arena, profile->day_rate->cents) : NULL,
+        profile->day_rate ? vb_db_param_int(arena, profile->day_rate->cents) : NULL,
         profile->day_rate ? profile->day_rate->currency : NULL,
-        s_strings_json(arena, profile->languages, profile->n_languages),
-        s_strings_json(arena, profile->regions, profile->n_regions),
-        s_bool(profile->remote),
-        s_int(arena, profile->hours_per_month),
+        vb_db_param_json_strings(arena, profile->languages, profile->n_languages),
+        vb_db_param_json_strings(arena, profile->regions, profile->n_regions),
+        vb_db_param_bool(profile->remote),
+        vb_db_param_int(arena, profile->hours_per_month),
     };
     if (!params[1] || !params[6] || !params[7])
         return VB_STATUS_BAD_REQUEST;
-    return s_query_one(db, arena, "expert_profile_put", params, 10, s_build_profile, -1,
-                       (void **)out, NULL);
+    return vb_db_query_one(db, arena, "expert_profile_put", params, 10, s_build_profile,
+                           (void **)out);
 }
 
 vb_status_t
@@ -751,8 +611,8 @@ membership_store_expert_profile_get(vb_db_t *db, vb_arena_t *arena, const char *
                                     membership_expert_profile_t **out)
 {
     const char *params[] = {person_id};
-    return s_query_one(db, arena, "expert_profile_get", params, 1, s_build_profile, -1,
-                       (void **)out, NULL);
+    return vb_db_query_one(db, arena, "expert_profile_get", params, 1, s_build_profile,
+                           (void **)out);
 }
 
 vb_status_t
@@ -760,13 +620,10 @@ membership_store_expert_profile_list(vb_db_t *db, vb_arena_t *arena, const char 
                                      int limit, membership_expert_profile_t ***items,
                                      size_t *count)
 {
-    const char *params[] = {s_null_if_empty(after_person_id), s_int(arena, limit + 1)};
-    s_rows_t rows;
-    vb_status_t status =
-        s_query(db, arena, "expert_profile_list", params, 2, s_build_profile, -1, &rows);
-    *items = (membership_expert_profile_t **)rows.items;
-    *count = rows.count;
-    return status;
+    const char *params[] = {vb_db_param_null_if_empty(after_person_id),
+                            vb_db_param_int(arena, limit + 1)};
+    return vb_db_query_rows(db, arena, "expert_profile_list", params, 2, s_build_profile,
+                            (void ***)items, count);
 }
 
 vb_status_t
@@ -792,7 +649,7 @@ s_token_row(void *arg, const vb_db_row_t *row)
     token->found = true;
     for (int i = 0; i < 7 && i < vb_db_row_columns(row); i++) {
         if (token->columns[i])
-            *token->columns[i] = s_text(token->arena, row, i);
+            *token->columns[i] = vb_db_row_strdup(token->arena, row, i);
         if (token->flags[i])
             *token->flags[i] = vb_db_row_bool(row, i);
     }
@@ -806,8 +663,8 @@ membership_store_token_insert(vb_db_t *db, vb_arena_t *arena, const char *id, co
                               const char **expires_at)
 {
     const char *topics = topic_prefixes ? topic_prefixes : "";
-    const char *params[] = {
-        id, hash, role, s_null_if_empty(person_id), label, s_int(arena, ttl_seconds), topics};
+    const char *params[] = {id, hash, role, vb_db_param_null_if_empty(person_id),
+                            label, vb_db_param_int(arena, ttl_seconds), topics};
     s_token_row_t token = {.arena = arena, .columns = {expires_at}};
     vb_status_t status = vb_db_run(db, "token_insert", params, 7, s_token_row, &token, NULL);
     if (status == VB_STATUS_OK && !token.found)
@@ -865,11 +722,8 @@ membership_store_audit_list(vb_db_t *db, vb_arena_t *arena, const char *subject_
                             membership_audit_t ***items, size_t *count)
 {
     const char *params[] = {subject_id};
-    s_rows_t rows;
-    vb_status_t status = s_query(db, arena, "audit_list", params, 1, s_build_audit, -1, &rows);
-    *items = (membership_audit_t **)rows.items;
-    *count = rows.count;
-    return status;
+    return vb_db_query_rows(db, arena, "audit_list", params, 1, s_build_audit, (void ***)items,
+                            count);
 }
 
 /* ---- taxonomy, snapshots ---- */

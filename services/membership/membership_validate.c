@@ -3,7 +3,6 @@
 #include "membership_validate.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,21 +35,6 @@ static const char *const s_kind_names[] = {
         "social_enterprise",
     [VERBUND__MEMBERSHIP__V1__ORGANIZATION_KIND__ORGANIZATION_KIND_ASSOCIATION] = "association",
 };
-
-void
-membership_errors_add(membership_errors_t *errors, const char *field, const char *fmt, ...)
-{
-    VB_ASSERT(errors && field && fmt);
-    if (errors->count < MEMBERSHIP_MAX_FIELD_ERRORS) {
-        membership_field_error_t *item = &errors->items[errors->count];
-        snprintf(item->field, sizeof item->field, "%s", field);
-        va_list args;
-        va_start(args, fmt);
-        vsnprintf(item->message, sizeof item->message, fmt, args);
-        va_end(args);
-    }
-    errors->count++;
-}
 
 /* ---- single rules ---- */
 
@@ -205,15 +189,15 @@ s_check_text(const char *value, const char *field, bool required, membership_err
 {
     if (!value || !value[0]) {
         if (required)
-            membership_errors_add(errors, field, "is required");
+            vb_handler_errors_add(errors, field, "is required");
         return;
     }
     if (!membership_validate_utf8(value)) {
-        membership_errors_add(errors, field, "is not valid UTF-8");
+        vb_handler_errors_add(errors, field, "is not valid UTF-8");
         return;
     }
     if (membership_utf8_length(value) > MEMBERSHIP_NAME_MAX) {
-        membership_errors_add(errors, field, "is longer than %d characters", MEMBERSHIP_NAME_MAX);
+        vb_handler_errors_add(errors, field, "is longer than %d characters", MEMBERSHIP_NAME_MAX);
         return;
     }
     if (required) {
@@ -221,7 +205,7 @@ s_check_text(const char *value, const char *field, bool required, membership_err
         for (const char *p = value; *p && blank; p++)
             blank = (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r');
         if (blank)
-            membership_errors_add(errors, field, "must not be blank");
+            vb_handler_errors_add(errors, field, "must not be blank");
     }
 }
 
@@ -229,7 +213,7 @@ static void
 s_check_uuid(const char *value, const char *field, membership_errors_t *errors)
 {
     if (value && value[0] && !vb_uuid_valid(value))
-        membership_errors_add(errors, field, "is not a UUID");
+        vb_handler_errors_add(errors, field, "is not a UUID");
 }
 
 static void
@@ -237,14 +221,14 @@ s_check_languages(char **items, size_t count, const char *field, membership_erro
 {
     char path[128];
     if (count > MEMBERSHIP_MAX_LIST_ITEMS)
-        membership_errors_add(errors, field, "has more than %d entries", MEMBERSHIP_MAX_LIST_ITEMS);
+        vb_handler_errors_add(errors, field, "has more than %d entries", MEMBERSHIP_MAX_LIST_ITEMS);
     for (size_t i = 0; i < count && i < MEMBERSHIP_MAX_LIST_ITEMS; i++) {
         snprintf(path, sizeof path, "%s[%zu]", field, i);
         if (!membership_validate_language(items[i]))
-            membership_errors_add(errors, path, "is not an ISO 639-1 language code");
+            vb_handler_errors_add(errors, path, "is not an ISO 639-1 language code");
         for (size_t j = 0; j < i; j++)
             if (strcmp(items[i], items[j]) == 0) {
-                membership_errors_add(errors, path, "repeats %s", field);
+                vb_handler_errors_add(errors, path, "repeats %s", field);
                 break;
             }
     }
@@ -255,7 +239,7 @@ s_check_texts(char **items, size_t count, const char *field, membership_errors_t
 {
     char path[128];
     if (count > MEMBERSHIP_MAX_LIST_ITEMS)
-        membership_errors_add(errors, field, "has more than %d entries", MEMBERSHIP_MAX_LIST_ITEMS);
+        vb_handler_errors_add(errors, field, "has more than %d entries", MEMBERSHIP_MAX_LIST_ITEMS);
     for (size_t i = 0; i < count && i < MEMBERSHIP_MAX_LIST_ITEMS; i++) {
         snprintf(path, sizeof path, "%s[%zu]", field, i);
         s_check_text(items[i], path, true, errors);
@@ -268,26 +252,26 @@ s_check_skills(membership_skill_t **skills, size_t count, const vb_taxonomy_t *t
 {
     char path[160];
     if (count > MEMBERSHIP_MAX_SKILLS) {
-        membership_errors_add(errors, field, "has more than %d entries", MEMBERSHIP_MAX_SKILLS);
+        vb_handler_errors_add(errors, field, "has more than %d entries", MEMBERSHIP_MAX_SKILLS);
         return;
     }
     for (size_t i = 0; i < count; i++) {
         const membership_skill_t *skill = skills[i];
         snprintf(path, sizeof path, "%s[%zu].code", field, i);
         if (!skill->code || !skill->code[0])
-            membership_errors_add(errors, path, "is required");
+            vb_handler_errors_add(errors, path, "is required");
         else if (!vb_taxonomy_contains(taxonomy, skill->code))
-            membership_errors_add(errors, path, "is not in the competence taxonomy");
+            vb_handler_errors_add(errors, path, "is not in the competence taxonomy");
         else {
             for (size_t j = 0; j < i; j++)
                 if (skills[j]->code && strcmp(skills[j]->code, skill->code) == 0) {
-                    membership_errors_add(errors, path, "duplicates %s[%zu].code", field, j);
+                    vb_handler_errors_add(errors, path, "duplicates %s[%zu].code", field, j);
                     break;
                 }
         }
         if (skill->level < 0 || skill->level > MEMBERSHIP_SKILL_LEVEL_MAX) {
             snprintf(path, sizeof path, "%s[%zu].level", field, i);
-            membership_errors_add(errors, path, "must be between 0 and %d",
+            vb_handler_errors_add(errors, path, "must be between 0 and %d",
                                   MEMBERSHIP_SKILL_LEVEL_MAX);
         }
     }
@@ -308,11 +292,11 @@ s_check_rate(const membership_money_t *money, const char *field, membership_erro
         return;
     if (money->cents < 0) {
         snprintf(path, sizeof path, "%s.cents", field);
-        membership_errors_add(errors, path, "must not be negative");
+        vb_handler_errors_add(errors, path, "must not be negative");
     }
     if (!s_currency_valid(money->currency)) {
         snprintf(path, sizeof path, "%s.currency", field);
-        membership_errors_add(errors, path, "must be an ISO 4217 code such as EUR");
+        vb_handler_errors_add(errors, path, "must be an ISO 4217 code such as EUR");
     }
 }
 
@@ -324,15 +308,15 @@ membership_validate_person(const membership_person_t *person, const vb_taxonomy_
 {
     char path[128];
     if (!person) {
-        membership_errors_add(errors, prefix, "is required");
+        vb_handler_errors_add(errors, prefix, "is required");
         return;
     }
     s_check_text(person->name, s_path(path, sizeof path, prefix, "name"), true, errors);
     s_path(path, sizeof path, prefix, "email");
     if (!person->email || !person->email[0])
-        membership_errors_add(errors, path, "is required");
+        vb_handler_errors_add(errors, path, "is required");
     else if (!membership_validate_email(person->email))
-        membership_errors_add(errors, path, "is not a valid email address");
+        vb_handler_errors_add(errors, path, "is not a valid email address");
     s_check_uuid(person->organization_id, s_path(path, sizeof path, prefix, "organization_id"),
                  errors);
     s_check_text(person->region, s_path(path, sizeof path, prefix, "region"), false, errors);
@@ -351,18 +335,18 @@ membership_validate_organization(const membership_organization_t *organization, 
 {
     char path[128];
     if (!organization) {
-        membership_errors_add(errors, prefix, "is required");
+        vb_handler_errors_add(errors, prefix, "is required");
         return;
     }
     s_check_text(organization->name, s_path(path, sizeof path, prefix, "name"), true, errors);
     if (!membership_kind_name(organization->kind))
-        membership_errors_add(errors, s_path(path, sizeof path, prefix, "kind"),
+        vb_handler_errors_add(errors, s_path(path, sizeof path, prefix, "kind"),
                               "must be one of company, nonprofit, public_body, "
                               "education_provider, social_enterprise, association");
     s_check_text(organization->region, s_path(path, sizeof path, prefix, "region"), false, errors);
     s_check_text(organization->sector, s_path(path, sizeof path, prefix, "sector"), false, errors);
     if (!membership_validate_vat_id(organization->vat_id))
-        membership_errors_add(errors, s_path(path, sizeof path, prefix, "vat_id"),
+        vb_handler_errors_add(errors, s_path(path, sizeof path, prefix, "vat_id"),
                               "is not a VAT id (country prefix and 2 to 13 characters, "
                               "e.g. DE123456789)");
 }
@@ -374,14 +358,14 @@ membership_validate_membership(const membership_record_t *membership,
 {
     char path[128];
     if (!membership) {
-        membership_errors_add(errors, prefix, "is required");
+        vb_handler_errors_add(errors, prefix, "is required");
         return;
     }
     bool has_person = membership->holder_person_id && membership->holder_person_id[0];
     bool has_organization =
         membership->holder_organization_id && membership->holder_organization_id[0];
     if (has_person == has_organization)
-        membership_errors_add(errors, s_path(path, sizeof path, prefix, "holder_person_id"),
+        vb_handler_errors_add(errors, s_path(path, sizeof path, prefix, "holder_person_id"),
                               "exactly one of holder_person_id and holder_organization_id "
                               "must be set");
     s_check_uuid(membership->holder_person_id,
@@ -389,22 +373,22 @@ membership_validate_membership(const membership_record_t *membership,
     s_check_uuid(membership->holder_organization_id,
                  s_path(path, sizeof path, prefix, "holder_organization_id"), errors);
     if (!membership_type_name(membership->type))
-        membership_errors_add(errors, s_path(path, sizeof path, prefix, "type"),
+        vb_handler_errors_add(errors, s_path(path, sizeof path, prefix, "type"),
                               "must be one of supporting, community, partner, expert");
     const membership_money_t *money = membership->yearly_contribution;
     s_path(path, sizeof path, prefix, "yearly_contribution");
     if (membership->type == MEMBERSHIP_TYPE_SUPPORTING) {
         char field[160];
         if (!money) {
-            membership_errors_add(errors, path, "is required for a supporting membership");
+            vb_handler_errors_add(errors, path, "is required for a supporting membership");
         } else {
             if (!money->currency || strcmp(money->currency, "EUR") != 0) {
                 snprintf(field, sizeof field, "%s.currency", path);
-                membership_errors_add(errors, field, "must be EUR");
+                vb_handler_errors_add(errors, field, "must be EUR");
             }
             if (money->cents < minimum_supporting_cents) {
                 snprintf(field, sizeof field, "%s.cents", path);
-                membership_errors_add(errors, field,
+                vb_handler_errors_add(errors, field,
                                       "must be at least %lld (the node's minimum yearly "
                                       "contribution of %lld.%02lld EUR)",
                                       (long long)minimum_supporting_cents,
@@ -424,7 +408,7 @@ membership_validate_expert_profile(const membership_expert_profile_t *profile,
 {
     char path[128];
     if (!profile) {
-        membership_errors_add(errors, prefix, "is required");
+        vb_handler_errors_add(errors, prefix, "is required");
         return;
     }
     s_check_skills(profile->competences, profile->n_competences, taxonomy,
@@ -436,7 +420,7 @@ membership_validate_expert_profile(const membership_expert_profile_t *profile,
     s_check_texts(profile->regions, profile->n_regions,
                   s_path(path, sizeof path, prefix, "regions"), errors);
     if (profile->hours_per_month < 0 || profile->hours_per_month > MEMBERSHIP_HOURS_PER_MONTH_MAX)
-        membership_errors_add(errors, s_path(path, sizeof path, prefix, "hours_per_month"),
+        vb_handler_errors_add(errors, s_path(path, sizeof path, prefix, "hours_per_month"),
                               "must be between 0 and %d", MEMBERSHIP_HOURS_PER_MONTH_MAX);
 }
 

@@ -11,10 +11,11 @@
 #include <stdint.h>
 
 #include "vb/assert.h"
+#include "vb/handler.h"
 #include "membership_proto.h"
 #include "vb/taxonomy.h"
 
-#define MEMBERSHIP_MAX_FIELD_ERRORS 32
+#define MEMBERSHIP_MAX_FIELD_ERRORS VB_HANDLER_MAX_FIELD_ERRORS
 #define MEMBERSHIP_NAME_MAX 200 /* characters (code points) of names and short texts */
 #define MEMBERSHIP_EMAIL_MAX 254
 #define MEMBERSHIP_MAX_LIST_ITEMS 50 /* languages, interests, regions */
@@ -22,19 +23,9 @@
 #define MEMBERSHIP_SKILL_LEVEL_MAX 5
 #define MEMBERSHIP_HOURS_PER_MONTH_MAX 744 /* 31 days * 24 hours */
 
-typedef struct {
-    char field[128];   /* "person.skills[1].code" */
-    char message[160]; /* "is not in the competence taxonomy" */
-} membership_field_error_t;
-
-typedef struct {
-    membership_field_error_t items[MEMBERSHIP_MAX_FIELD_ERRORS];
-    int count; /* may exceed MEMBERSHIP_MAX_FIELD_ERRORS; only the first are kept */
-} membership_errors_t;
-
-/* Adds one field error (printf-style message). */
-void membership_errors_add(membership_errors_t *errors, const char *field, const char *fmt, ...)
-    VB_PRINTF(3, 4);
+/* Validation errors (vb/handler.h): field paths and messages, the first
+ * MEMBERSHIP_MAX_FIELD_ERRORS kept. */
+typedef vb_handler_errors_t membership_errors_t;
 
 /* Single rules. */
 bool membership_validate_email(const char *email);
@@ -44,9 +35,8 @@ bool membership_validate_utf8(const char *s);
 size_t membership_utf8_length(const char *s); /* code points of valid UTF-8 */
 
 /* Whole messages; prefix is the path of the message ("person", "profile"). */
-void membership_validate_person(const membership_person_t *person,
-                                const vb_taxonomy_t *taxonomy, const char *prefix,
-                                membership_errors_t *errors);
+void membership_validate_person(const membership_person_t *person, const vb_taxonomy_t *taxonomy,
+                                const char *prefix, membership_errors_t *errors);
 void membership_validate_organization(const membership_organization_t *organization,
                                       const char *prefix, membership_errors_t *errors);
 void membership_validate_membership(const membership_record_t *membership,

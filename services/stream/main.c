@@ -46,9 +46,7 @@ typedef struct {
 static const vb_config_entry_t s_config_table[] = {
     {"VERBUND_NODE_ID", VB_CONFIG_STRING, S_FIELD(node_id), "local", 0, 0, 0,
      "name of this node: CloudEvent source //verbund/<node-id>/<service>"},
-    {"VERBUND_DATABASE_URL", VB_CONFIG_STRING, S_FIELD(database_url),
-     "host=127.0.0.1 dbname=verbund", 0, 0, VB_CONFIG_SECRET,
-     "libpq connection string or URI (may hold a password: _FILE accepted)"},
+    VB_SERVICE_MAIN_ROW_DATABASE_URL(s_config_t, database_url),
     {"VERBUND_STREAM_PUB_ENDPOINT", VB_CONFIG_STRING, S_FIELD(pub_endpoint),
      "tcp://127.0.0.1:7201", 0, 0, 0, "ZeroMQ endpoint of the live events (XPUB)"},
     {"VERBUND_STREAM_REPLAY_ENDPOINT", VB_CONFIG_STRING, S_FIELD(replay_endpoint),
@@ -65,10 +63,8 @@ static const vb_config_entry_t s_config_table[] = {
      0, "server certificate (zcert secret file); set: both endpoints require CURVE"},
     {"VERBUND_STREAM_CURVE_CLIENTS_DIR", VB_CONFIG_STRING, S_FIELD(curve_clients_dir), NULL, 0, 0,
      0, "allowed client certificates; metadata \"topics\" = allowed topic prefixes"},
-    {"VERBUND_MIGRATIONS_DIR", VB_CONFIG_STRING, S_FIELD(migrations_dir), STREAM_MIGRATIONS_DIR,
-     0, 0, 0, "directory of the NNNN_*.sql migrations"},
-    {"VERBUND_LOG_LEVEL", VB_CONFIG_STRING, S_FIELD(log_level), "info", 0, 0, 0,
-     "debug, info, warn or error"},
+    VB_SERVICE_MAIN_ROW_MIGRATIONS_DIR(STREAM_MIGRATIONS_DIR, s_config_t, migrations_dir),
+    VB_SERVICE_MAIN_ROW_LOG_LEVEL(s_config_t, log_level),
 };
 
 /* True for endpoints only this host can reach. */
@@ -103,8 +99,7 @@ s_sources_split(char *list, const char **out, int capacity)
 int
 main(int argc, char **argv)
 {
-    s_config_t config;
-    memset(&config, 0, sizeof config);
+    s_config_t config = {0};
     int exit_code = VB_EXIT_FAILURE;
     if (!vb_service_main_configure(STREAM_SERVICE, argc, argv, s_config_table,
                                    VB_ARRAY_SIZE(s_config_table), &config,

@@ -1,7 +1,7 @@
 /* test_communities_logic.c - the communities service's pure logic without servers: the whole
  * community lifecycle table (every allowed and every refused (status, action) pair, who may,
  * the required decline reason), the join rule (open, approval, capacity, inactive
- * communities), input validation with field paths, enum names and cursor round trips.
+ * communities), input validation with field paths and enum names.
  * Does not: touch PostgreSQL or ZeroMQ (tests/integration/test_communities_*.c do). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -42,7 +42,7 @@ s_teardown(void **state)
     return 0;
 }
 
-static const communities_field_error_t *
+static const vb_handler_field_error_t *
 s_find_error(const communities_errors_t *errors, const char *field)
 {
     for (int i = 0; i < errors->count && i < COMMUNITIES_MAX_FIELD_ERRORS; i++)
@@ -407,22 +407,6 @@ test_enum_names_round_trip(void **state)
     assert_string_equal(communities_action_name(COMMUNITIES_ACTION_DECLINE), "decline");
 }
 
-static void
-test_cursor_round_trip(void **state)
-{
-    (void)state;
-    char id[VB_UUID_STRING_SIZE], cursor[COMMUNITIES_CURSOR_SIZE], back[VB_UUID_STRING_SIZE];
-    vb_uuid7(id);
-    assert_int_equal(communities_cursor_encode(id, cursor), 0);
-    assert_int_equal(strlen(cursor), 22);
-    assert_int_equal(communities_cursor_decode(cursor, back), 0);
-    assert_string_equal(back, id);
-    assert_int_equal(communities_cursor_encode("nope", cursor), -1);
-    assert_int_equal(communities_cursor_decode("short", back), -1);
-    assert_int_equal(communities_cursor_decode("!!!!!!!!!!!!!!!!!!!!!!", back), -1);
-    assert_int_equal(communities_cursor_decode(NULL, back), -1);
-}
-
 int
 main(void)
 {
@@ -434,7 +418,6 @@ main(void)
         cmocka_unit_test(test_validate_community),
         cmocka_unit_test(test_validate_result),
         cmocka_unit_test(test_enum_names_round_trip),
-        cmocka_unit_test(test_cursor_round_trip),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

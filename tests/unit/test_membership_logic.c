@@ -1,6 +1,6 @@
 /* test_membership_logic.c - the membership service's pure logic without servers: the whole
  * lifecycle table (every allowed and every refused pair), input validation with field paths,
- * cursor round trips, the taxonomy set and the token rules.
+ * the taxonomy set and the token rules (cursors: tests/unit/test_handler.c).
  * Does not: touch PostgreSQL, Redis or ZeroMQ (tests/integration/test_membership_*.c do). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include "vb/ids.h"
-#include "membership_cursor.h"
 #include "membership_lifecycle.h"
 #include "vb/taxonomy.h"
 #include "membership_tokens.h"
@@ -29,15 +28,14 @@ s_setup(void **state)
     assert_non_null(s_taxonomy);
     /* deliberately out of order: the set sorts itself */
     assert_int_equal(vb_taxonomy_add(s_taxonomy, "fs.collaboration", "future_skills",
-                                             "Kollaboration", "Collaboration"),
+                                     "Kollaboration", "Collaboration"),
                      0);
     assert_int_equal(vb_taxonomy_add(s_taxonomy, "dc.2.4", "digcomp",
-                                             "Zusammenarbeiten mithilfe digitaler Technologien",
-                                             "Collaborating through digital technologies"),
+                                     "Zusammenarbeiten mithilfe digitaler Technologien",
+                                     "Collaborating through digital technologies"),
                      0);
     assert_int_equal(
-        vb_taxonomy_add(s_taxonomy, "fs.agility", "future_skills", "Agilität", "Agility"),
-        0);
+        vb_taxonomy_add(s_taxonomy, "fs.agility", "future_skills", "Agilität", "Agility"), 0);
     assert_int_equal(membership_tokens_init(), 0);
     return 0;
 }
@@ -52,7 +50,7 @@ s_teardown(void **state)
 }
 
 /* The field error with this path, or NULL. */
-static const membership_field_error_t *
+static const vb_handler_field_error_t *
 s_find_error(const membership_errors_t *errors, const char *field)
 {
     for (int i = 0; i < errors->count && i < MEMBERSHIP_MAX_FIELD_ERRORS; i++)
@@ -477,48 +475,9 @@ test_errors_are_bounded(void **state)
     (void)state;
     membership_errors_t errors = {.count = 0};
     for (int i = 0; i < MEMBERSHIP_MAX_FIELD_ERRORS + 10; i++)
-        membership_errors_add(&errors, "x", "error %d", i);
+        vb_handler_errors_add(&errors, "x", "error %d", i);
     assert_int_equal(errors.count, MEMBERSHIP_MAX_FIELD_ERRORS + 10);
     assert_string_equal(errors.items[MEMBERSHIP_MAX_FIELD_ERRORS - 1].message, "error 31");
-}
-
-/* ---- cursor ---- */
-
-static void
-test_cursor_round_trip(void **state)
-{
-    (void)state;
-    for (int i = 0; i < 1000; i++) {
-        char id[VB_UUID_STRING_SIZE], back[VB_UUID_STRING_SIZE];
-        char cursor[MEMBERSHIP_CURSOR_SIZE];
-        vb_uuid7(id);
-        assert_int_equal(membership_cursor_encode(id, cursor), 0);
-        assert_int_equal(strlen(cursor), 22);
-        assert_null(strpbrk(cursor, "+/="));
-        assert_int_equal(membership_cursor_decode(cursor, back), 0);
-        assert_string_equal(id, back);
-    }
-    char cursor[MEMBERSHIP_CURSOR_SIZE], back[VB_UUID_STRING_SIZE];
-    /* upper-case input decodes to the canonical lower-case form */
-    assert_int_equal(membership_cursor_encode("0190A0B1-C2D3-7E4F-8A5B-6C7D8E9FA0B1", cursor), 0);
-    assert_int_equal(membership_cursor_decode(cursor, back), 0);
-    assert_string_equal(back, "0190a0b1-c2d3-7e4f-8a5b-6c7d8e9fa0b1");
-    /* invalid cursors */
-    assert_int_equal(membership_cursor_encode("nope", cursor), -1);
-    static const char *const bad[] = {
-        "",
-        "abc",
-        "AAAAAAAAAAAAAAAAAAAAAAA",
-        "AAAAAAAAAAAAAAAAAAAA+/",
-        "'; DROP TABLE x; --xxxx",
-        "AAAAAAAAAAAAAAAAAAAAAA", /* all zero bytes: not a version 7 UUID */
-    };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        if (membership_cursor_decode(bad[i], back) == 0)
-            fail_msg("cursor '%s' should be refused", bad[i]);
-    /* a version 4 UUID is not one of ours */
-    assert_int_equal(membership_cursor_encode("2f1e5a9c-3b6d-4c1e-9a7b-5d4c3b2a1f0e", cursor), 0);
-    assert_int_equal(membership_cursor_decode(cursor, back), -1);
 }
 
 /* ---- taxonomy ---- */
@@ -538,8 +497,7 @@ test_taxonomy_lookup(void **state)
     assert_false(vb_taxonomy_contains(s_taxonomy, "fs.agilityx"));
     assert_false(vb_taxonomy_contains(s_taxonomy, ""));
     assert_false(vb_taxonomy_contains(s_taxonomy, NULL));
-    assert_int_equal(vb_taxonomy_add(s_taxonomy, "fs.agility", "future_skills", "", ""),
-                     -1);
+    assert_int_equal(vb_taxonomy_add(s_taxonomy, "fs.agility", "future_skills", "", ""), -1);
     assert_int_equal(vb_taxonomy_add(s_taxonomy, "", "future_skills", "", ""), -1);
     assert_int_equal(vb_taxonomy_size(s_taxonomy), 3);
 }
@@ -607,7 +565,6 @@ main(void)
         cmocka_unit_test(test_validate_membership_rules),
         cmocka_unit_test(test_validate_profile_and_organization),
         cmocka_unit_test(test_errors_are_bounded),
-        cmocka_unit_test(test_cursor_round_trip),
         cmocka_unit_test(test_taxonomy_lookup),
         cmocka_unit_test(test_tokens),
     };
