@@ -296,6 +296,44 @@ vb_handler_emit(vb_rpc_call_t *call, vb_outbox_t *outbox, vb_db_t *db, const cha
     return VB_STATUS_OK;
 }
 
+/* ---- records ---- */
+
+/* Sets the only field of message (a payload or reply of a vb_handler_record_t) to record. */
+static ProtobufCMessage *
+s_holding(ProtobufCMessage *message, void *record)
+{
+    const ProtobufCFieldDescriptor *field = &message->descriptor->fields[0];
+    VB_ASSERT(message->descriptor->n_fields == 1 && field->type == PROTOBUF_C_TYPE_MESSAGE);
+    *(void **)((char *)message + field->offset) = record;
+    return message;
+}
+
+vb_status_t
+vb_handler_emit_record(vb_rpc_call_t *call, vb_outbox_t *outbox, vb_db_t *db,
+                       const vb_handler_record_t *kind, const char *type, const char *subject,
+                       void *record)
+{
+    ProtobufCMessage *payload = s_holding(vb_arena_message(call->arena, kind->payload), record);
+    return vb_handler_emit(call, outbox, db, type, subject, payload);
+}
+
+vb_status_t
+vb_handler_reply_record(vb_rpc_call_t *call, const vb_handler_record_t *kind, void *record,
+                        vb_status_t success)
+{
+    s_holding(vb_handler_reply(call, kind->reply), record);
+    return success;
+}
+
+vb_status_t
+vb_handler_emit_reply_record(vb_rpc_call_t *call, vb_outbox_t *outbox, vb_db_t *db,
+                             const vb_handler_record_t *kind, const char *type,
+                             const char *subject, void *record, vb_status_t success)
+{
+    vb_status_t status = vb_handler_emit_record(call, outbox, db, kind, type, subject, record);
+    return status == VB_STATUS_OK ? vb_handler_reply_record(call, kind, record, success) : status;
+}
+
 /* ---- time ---- */
 
 char *

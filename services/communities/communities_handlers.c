@@ -47,33 +47,33 @@ s_authenticated(vb_rpc_call_t *call)
 
 /* ---- events (docs/events.md) ---- */
 
+/* The event payload and the reply that carry each record (vb_handler_record_t). */
+static const vb_handler_record_t s_community_record = {
+    &verbund__communities__v1__community_event__descriptor,
+    &verbund__communities__v1__community_reply__descriptor};
+static const vb_handler_record_t s_member_record = {
+    &verbund__communities__v1__member_event__descriptor,
+    &verbund__communities__v1__member_reply__descriptor};
+static const vb_handler_record_t s_result_record = {
+    &verbund__communities__v1__result_event__descriptor,
+    &verbund__communities__v1__result_reply__descriptor};
+
+/* Appends the event type about record to the outbox, in the call's transaction. Member events
+ * have the community as subject (a member row has no id of its own); others the record's id. */
 static vb_status_t
-s_emit_community(communities_t *self, vb_rpc_call_t *call, const char *type,
-                 communities_community_t *community)
+s_emit(communities_t *self, vb_rpc_call_t *call, const vb_handler_record_t *kind,
+       const char *type, const char *subject, void *record)
 {
-    Verbund__Communities__V1__CommunityEvent event =
-        VERBUND__COMMUNITIES__V1__COMMUNITY_EVENT__INIT;
-    event.community = community;
-    return vb_handler_emit(call, self->outbox, self->db, type, community->id, &event.base);
+    return vb_handler_emit_record(call, self->outbox, self->db, kind, type, subject, record);
 }
 
-/* Member events have the community as subject: a member row has no id of its own. */
+/* Emits as s_emit, then replies with record: success, or the failed emit. */
 static vb_status_t
-s_emit_member(communities_t *self, vb_rpc_call_t *call, const char *type,
-              communities_member_t *member)
+s_emit_reply(communities_t *self, vb_rpc_call_t *call, const vb_handler_record_t *kind,
+             const char *type, const char *subject, void *record, vb_status_t success)
 {
-    Verbund__Communities__V1__MemberEvent event = VERBUND__COMMUNITIES__V1__MEMBER_EVENT__INIT;
-    event.member = member;
-    return vb_handler_emit(call, self->outbox, self->db, type, member->community_id, &event.base);
-}
-
-static vb_status_t
-s_emit_result(communities_t *self, vb_rpc_call_t *call, const char *type,
-              communities_result_t *result)
-{
-    Verbund__Communities__V1__ResultEvent event = VERBUND__COMMUNITIES__V1__RESULT_EVENT__INIT;
-    event.result = result;
-    return vb_handler_emit(call, self->outbox, self->db, type, result->id, &event.base);
+    return vb_handler_emit_reply_record(call, self->outbox, self->db, kind, type, subject,
+                                        record, success);
 }
 
 /* ---- a community as the caller sees it ---- */
@@ -171,13 +171,8 @@ communities_handle_community_propose(void *context, vb_rpc_call_t *call)
     status = communities_store_community_insert(self->db, call->arena, community, &created);
     if (status != VB_STATUS_OK)
         return vb_handler_store_failed(call, self->db, status, "proposing the community");
-    if ((status = s_emit_community(self, call, S_EVENT_TYPE("community.proposed"), created)) !=
-        VB_STATUS_OK)
-        return status;
-    Verbund__Communities__V1__CommunityReply *reply =
-        vb_handler_reply(call, &verbund__communities__v1__community_reply__descriptor);
-    reply->community = created;
-    return VB_STATUS_CREATED;
+    return s_emit_reply(self, call, &s_community_record, S_EVENT_TYPE("community.proposed"),
+                        created->id, created, VB_STATUS_CREATED);
 }
 
 vb_status_t
@@ -295,10 +290,11 @@ communities_handle_community_transition(void *context, vb_rpc_call_t *call)
             return vb_handler_store_failed(call, self->db, status, "adding the host");
         saved->member_count += 1; /* read before the insert */
     }
-    if ((status = s_emit_community(self, call, row->event, saved)) != VB_STATUS_OK)
+    if ((status = s_emit(self, call, &s_community_record, row->event, saved->id, saved)) !=
+        VB_STATUS_OK)
         return status;
-    if (host &&
-        (status = s_emit_member(self, call, S_EVENT_TYPE("member.joined"), host)) != VB_STATUS_OK)
+    if (host && (status = s_emit(self, call, &s_member_record, S_EVENT_TYPE("member.joined"),
+                                 host->community_id, host)) != VB_STATUS_OK)
         return status;
     Verbund__Communities__V1__CommunityReply *reply =
         vb_handler_reply(call, &verbund__communities__v1__community_reply__descriptor);
@@ -403,12 +399,8 @@ communities_handle_member_join(void *context, vb_rpc_call_t *call)
     const char *type = member_status == COMMUNITIES_MEMBER_ACTIVE
                            ? S_EVENT_TYPE("member.joined")
                            : S_EVENT_TYPE("member.requested");
-    if ((status = s_emit_member(self, call, type, created)) != VB_STATUS_OK)
-        return status;
-    Verbund__Communities__V1__MemberReply *reply =
-        vb_handler_reply(call, &verbund__communities__v1__member_reply__descriptor);
-    reply->member = created;
-    return VB_STATUS_CREATED;
+    return s_emit_reply(self, call, &s_member_record, type, created->community_id, created,
+                        VB_STATUS_CREATED);
 }
 
 vb_status_t
@@ -495,12 +487,8 @@ communities_handle_member_approve(void *context, vb_rpc_call_t *call)
         return vb_rpc_fail(call, VB_STATUS_CONFLICT, "the member changed meanwhile");
     if (status != VB_STATUS_OK)
         return vb_handler_store_failed(call, self->db, status, "approving the member");
-    if ((status = s_emit_member(self, call, S_EVENT_TYPE("member.joined"), saved)) != VB_STATUS_OK)
-        return status;
-    Verbund__Communities__V1__MemberReply *reply =
-        vb_handler_reply(call, &verbund__communities__v1__member_reply__descriptor);
-    reply->member = saved;
-    return VB_STATUS_OK;
+    return s_emit_reply(self, call, &s_member_record, S_EVENT_TYPE("member.joined"),
+                        saved->community_id, saved, VB_STATUS_OK);
 }
 
 vb_status_t
@@ -530,12 +518,8 @@ communities_handle_member_leave(void *context, vb_rpc_call_t *call)
                            request->person_id, request->community_id);
     if (status != VB_STATUS_OK)
         return vb_handler_store_failed(call, self->db, status, "removing the member");
-    if ((status = s_emit_member(self, call, S_EVENT_TYPE("member.left"), removed)) != VB_STATUS_OK)
-        return status;
-    Verbund__Communities__V1__MemberReply *reply =
-        vb_handler_reply(call, &verbund__communities__v1__member_reply__descriptor);
-    reply->member = removed;
-    return VB_STATUS_OK;
+    return s_emit_reply(self, call, &s_member_record, S_EVENT_TYPE("member.left"),
+                        removed->community_id, removed, VB_STATUS_OK);
 }
 
 vb_status_t
@@ -579,8 +563,8 @@ communities_handle_member_role_set(void *context, vb_rpc_call_t *call)
         return vb_rpc_fail(call, VB_STATUS_CONFLICT, "the member changed meanwhile");
     if (status != VB_STATUS_OK)
         return vb_handler_store_failed(call, self->db, status, "changing the role");
-    if ((status = s_emit_member(self, call, S_EVENT_TYPE("member.role_changed"), saved)) !=
-        VB_STATUS_OK)
+    if ((status = s_emit(self, call, &s_member_record, S_EVENT_TYPE("member.role_changed"),
+                         saved->community_id, saved)) != VB_STATUS_OK)
         return status;
     reply->member = saved;
     return VB_STATUS_OK;
@@ -633,13 +617,8 @@ communities_handle_result_publish(void *context, vb_rpc_call_t *call)
     status = communities_store_result_insert(self->db, call->arena, result, &created);
     if (status != VB_STATUS_OK)
         return vb_handler_store_failed(call, self->db, status, "publishing the result");
-    if ((status = s_emit_result(self, call, S_EVENT_TYPE("result.published"), created)) !=
-        VB_STATUS_OK)
-        return status;
-    Verbund__Communities__V1__ResultReply *reply =
-        vb_handler_reply(call, &verbund__communities__v1__result_reply__descriptor);
-    reply->result = created;
-    return VB_STATUS_CREATED;
+    return s_emit_reply(self, call, &s_result_record, S_EVENT_TYPE("result.published"), created->id,
+                        created, VB_STATUS_CREATED);
 }
 
 vb_status_t

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vb/text.h"
+
 /* ---- enum names: one table per enum, indexed by value; the stored and filtered names.
  * communities_<enum>_name and communities_<enum>_parse are defined by S_ENUM below. ---- */
 
@@ -102,61 +104,12 @@ communities_action_name(communities_action_t action)
     return s_name(s_action_names, VB_ARRAY_SIZE(s_action_names), (int)action);
 }
 
-/* ---- errors ---- */
-
 /* ---- single rules ---- */
-
-bool
-communities_validate_utf8(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned char c = *p;
-        size_t extra;
-        unsigned int code;
-        if (c < 0x80) {
-            p++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            extra = 1;
-            code = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            extra = 2;
-            code = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            extra = 3;
-            code = c & 0x07;
-        } else {
-            return false;
-        }
-        for (size_t i = 1; i <= extra; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            code = (code << 6) | (p[i] & 0x3f);
-        }
-        /* overlong forms, surrogates, beyond U+10FFFF */
-        if ((extra == 1 && code < 0x80) || (extra == 2 && code < 0x800) ||
-            (extra == 3 && code < 0x10000) || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-            return false;
-        p += extra + 1;
-    }
-    return true;
-}
-
-size_t
-communities_utf8_length(const char *s)
-{
-    size_t count = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if ((*p & 0xc0) != 0x80)
-            count++;
-    return count;
-}
 
 bool
 communities_text_ok(const char *s, size_t max, bool required)
 {
-    if (!s || !communities_validate_utf8(s) || communities_utf8_length(s) > max)
+    if (!s || !vb_text_utf8_valid(s) || vb_text_length(s) > max)
         return false;
     bool visible = false;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -187,7 +140,7 @@ communities_validate_url(const char *url)
     for (const unsigned char *p = (const unsigned char *)url; *p; p++)
         if (*p <= 0x20 || *p == 0x7f)
             return false;
-    return communities_validate_utf8(url);
+    return vb_text_utf8_valid(url);
 }
 
 /* ---- whole messages ---- */

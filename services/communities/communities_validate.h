@@ -34,8 +34,6 @@
  * COMMUNITIES_MAX_FIELD_ERRORS kept. */
 typedef vb_handler_errors_t communities_errors_t;
 
-bool communities_validate_utf8(const char *s);
-size_t communities_utf8_length(const char *s); /* code points of valid UTF-8 */
 /* Valid UTF-8 of at most max characters; and at least one non-space when required. */
 bool communities_text_ok(const char *s, size_t max, bool required);
 /* An absolute http:// or https:// URL without spaces or control characters. */

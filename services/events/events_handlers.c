@@ -66,33 +66,74 @@ s_time_text(vb_rpc_call_t *call, int64_t seconds)
     return vb_arena_strdup(call->arena, text);
 }
 
+/* ---- records: the event that announces a change of one and the reply that returns it ---- */
+
+/* The event payload and the reply that carry each record (vb_handler_record_t). */
+static const vb_handler_record_t s_event = {&verbund__events__v1__event_event__descriptor,
+                                            &verbund__events__v1__event_reply__descriptor};
+static const vb_handler_record_t s_occurrence = {
+    &verbund__events__v1__occurrence_event__descriptor,
+    &verbund__events__v1__occurrence_reply__descriptor};
+static const vb_handler_record_t s_registration = {
+    &verbund__events__v1__registration_event__descriptor,
+    &verbund__events__v1__registration_reply__descriptor};
+static const vb_handler_record_t s_table = {&verbund__events__v1__table_event__descriptor,
+                                            &verbund__events__v1__table_reply__descriptor};
+static const vb_handler_record_t s_booth = {&verbund__events__v1__booth_event__descriptor,
+                                            &verbund__events__v1__booth_reply__descriptor};
+static const vb_handler_record_t s_agenda_item = {
+    &verbund__events__v1__agenda_item_event__descriptor,
+    &verbund__events__v1__agenda_item_reply__descriptor};
+
+/* Appends the event type about record (subject: its id) to the outbox, in the call's
+ * transaction. */
+static vb_status_t
+s_emit(events_t *self, vb_rpc_call_t *call, const vb_handler_record_t *kind, const char *type,
+       const char *subject, void *record)
+{
+    return vb_handler_emit_record(call, self->outbox, self->db, kind, type, subject, record);
+}
+
+/* Replies with record (kind's reply); returns success. */
+static vb_status_t
+s_reply(vb_rpc_call_t *call, const vb_handler_record_t *kind, void *record, vb_status_t success)
+{
+    return vb_handler_reply_record(call, kind, record, success);
+}
+
+/* Emits as s_emit, then replies with record: success, or the failed emit. */
+static vb_status_t
+s_emit_reply(events_t *self, vb_rpc_call_t *call, const vb_handler_record_t *kind,
+             const char *type, const char *subject, void *record, vb_status_t success)
+{
+    return vb_handler_emit_reply_record(call, self->outbox, self->db, kind, type, subject,
+                                        record, success);
+}
+
 /* Event payloads never carry the online URL: the stream reaches external subscribers. */
 static vb_status_t
 s_emit_event(events_t *self, vb_rpc_call_t *call, const char *type, const events_event_t *event)
 {
-    events_event_t copy = *event;
-    copy.online_url = (char *)"";
-    Verbund__Events__V1__EventEvent payload = VERBUND__EVENTS__V1__EVENT_EVENT__INIT;
-    payload.event = &copy;
-    return vb_handler_emit(call, self->outbox, self->db, type, event->id, &payload.base);
+    events_event_t *copy = vb_arena_alloc(call->arena, sizeof *copy);
+    *copy = *event;
+    copy->online_url = (char *)"";
+    return s_emit(self, call, &s_event, type, event->id, copy);
 }
 
-static vb_status_t
-s_emit_registration(events_t *self, vb_rpc_call_t *call, const char *type,
-                    events_registration_t *registration)
+/* A new id (UUIDv7) in the call arena. */
+static char *
+s_new_id(vb_rpc_call_t *call)
 {
-    Verbund__Events__V1__RegistrationEvent payload = VERBUND__EVENTS__V1__REGISTRATION_EVENT__INIT;
-    payload.registration = registration;
-    return vb_handler_emit(call, self->outbox, self->db, type, registration->id, &payload.base);
+    char id[VB_UUID_STRING_SIZE];
+    vb_uuid7(id);
+    return vb_arena_strdup(call->arena, id);
 }
 
+/* OK, or a store's failure (what: "listing tables") as the reply. */
 static vb_status_t
-s_emit_occurrence(events_t *self, vb_rpc_call_t *call, const char *type,
-                  events_occurrence_record_t *occurrence)
+s_stored(events_t *self, vb_rpc_call_t *call, vb_status_t status, const char *what)
 {
-    Verbund__Events__V1__OccurrenceEvent payload = VERBUND__EVENTS__V1__OCCURRENCE_EVENT__INIT;
-    payload.occurrence = occurrence;
-    return vb_handler_emit(call, self->outbox, self->db, type, occurrence->id, &payload.base);
+    return status == VB_STATUS_OK ? status : vb_handler_store_failed(call, self->db, status, what);
 }
 
 /* Reads an event (locked when for_update); NOT_FOUND replied when it does not exist or the
@@ -108,6 +149,20 @@ s_load_event(events_t *self, vb_rpc_call_t *call, const char *id, bool for_updat
     if (status != VB_STATUS_OK)
         return vb_handler_store_failed(call, self->db, status, "reading the event");
     return VB_STATUS_OK;
+}
+
+/* The event whose id a request carries in field: the id checked, then the caller against
+ * policy (none for VB_HANDLER_ANYONE), then the event read as s_load_event does. */
+static vb_status_t
+s_checked_event(events_t *self, vb_rpc_call_t *call, const char *field, const char *id,
+                vb_handler_policy_t policy, bool for_update, events_event_row_t *row)
+{
+    vb_status_t status = vb_handler_check_id(call, field, id);
+    if (status != VB_STATUS_OK ||
+        (policy != VB_HANDLER_ANYONE &&
+         (status = vb_handler_authorize(call, policy, NULL)) != VB_STATUS_OK))
+        return status;
+    return s_load_event(self, call, id, for_update, row);
 }
 
 /* Whether the caller may see the event's online URL. */
@@ -235,10 +290,8 @@ events_handle_event_create(void *context, vb_rpc_call_t *call)
     if ((status = s_expand_series(self, call, event, end_at - start_at, &occurrences,
                                   &occurrence_count)) != VB_STATUS_OK)
         return status;
-    char id[VB_UUID_STRING_SIZE];
-    vb_uuid7(id);
     char *now = vb_handler_now(call, NULL);
-    event->id = vb_arena_strdup(call->arena, id);
+    event->id = s_new_id(call);
     event->start_at = s_time_text(call, start_at);
     event->end_at = s_time_text(call, end_at);
     s_normalise_window(call, event);
@@ -260,16 +313,13 @@ events_handle_event_create(void *context, vb_rpc_call_t *call)
     };
     status = events_store_event_insert(self->db, call->arena, &write);
     if (status == VB_STATUS_OK && occurrence_count)
-        status = events_store_occurrence_insert_many(self->db, call->arena, id, occurrences,
+        status = events_store_occurrence_insert_many(self->db, call->arena, event->id, occurrences,
                                                      occurrence_count, now);
     if (status != VB_STATUS_OK)
         return vb_handler_store_failed(call, self->db, status, "creating the event");
     if ((status = s_emit_event(self, call, S_EVENT_TYPE("event.created"), event)) != VB_STATUS_OK)
         return status;
-    Verbund__Events__V1__EventReply *reply =
-        vb_handler_reply(call, &verbund__events__v1__event_reply__descriptor);
-    reply->event = event;
-    return VB_STATUS_CREATED;
+    return s_reply(call, &s_event, event, VB_STATUS_CREATED);
 }
 
 vb_status_t
@@ -277,18 +327,14 @@ events_handle_event_get(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__EventGetRequest *request = (const void *)call->request;
-    vb_status_t status = vb_handler_check_id(call, "id", request->id);
-    if (status != VB_STATUS_OK)
-        return status;
     events_event_row_t row;
-    if ((status = s_load_event(self, call, request->id, false, &row)) != VB_STATUS_OK)
+    vb_status_t status =
+        s_checked_event(self, call, "id", request->id, VB_HANDLER_ANYONE, false, &row);
+    if (status != VB_STATUS_OK)
         return status;
     if (!s_may_see_online_url(self, call, row.event))
         row.event->online_url = (char *)"";
-    Verbund__Events__V1__EventReply *reply =
-        vb_handler_reply(call, &verbund__events__v1__event_reply__descriptor);
-    reply->event = row.event;
-    return VB_STATUS_OK;
+    return s_reply(call, &s_event, row.event, VB_STATUS_OK);
 }
 
 vb_status_t
@@ -452,8 +498,8 @@ s_promote(events_t *self, vb_rpc_call_t *call, const char *event_id, int64_t cap
                                                    waiting[i].registration_id, now, &registration);
         if (status != VB_STATUS_OK)
             return vb_handler_store_failed(call, self->db, status, "promoting from the waitlist");
-        if ((status = s_emit_registration(self, call, S_EVENT_TYPE("registration.promoted"),
-                                          registration)) != VB_STATUS_OK)
+        if ((status = s_emit(self, call, &s_registration, S_EVENT_TYPE("registration.promoted"),
+                             registration->id, registration)) != VB_STATUS_OK)
             return status;
         out[done++] = registration;
     }
@@ -538,10 +584,7 @@ events_handle_event_update(void *context, vb_rpc_call_t *call)
     if ((status = s_emit_event(self, call, S_EVENT_TYPE("event.updated"), updated.event)) !=
         VB_STATUS_OK)
         return status;
-    Verbund__Events__V1__EventReply *reply =
-        vb_handler_reply(call, &verbund__events__v1__event_reply__descriptor);
-    reply->event = updated.event;
-    return VB_STATUS_OK;
+    return s_reply(call, &s_event, updated.event, VB_STATUS_OK);
 }
 
 vb_status_t
@@ -583,13 +626,10 @@ events_handle_event_close(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__EventCloseRequest *request = (const void *)call->request;
-    vb_status_t status = vb_handler_check_id(call, "id", request->id);
-    if (status != VB_STATUS_OK ||
-        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK)
-        return status;
     events_event_row_t row;
-    if ((status = s_load_event(self, call, request->id, true, &row)) != VB_STATUS_OK ||
-        (status = s_require_manager(call, row.event)) != VB_STATUS_OK)
+    vb_status_t status =
+        s_checked_event(self, call, "id", request->id, VB_HANDLER_AUTHENTICATED, true, &row);
+    if (status != VB_STATUS_OK || (status = s_require_manager(call, row.event)) != VB_STATUS_OK)
         return status;
     int64_t now_seconds = vb_clock_now_us() / 1000000;
     if (now_seconds < row.last_start_at)
@@ -616,19 +656,17 @@ events_handle_occurrence_list(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__OccurrenceListRequest *request = (const void *)call->request;
-    vb_status_t status = vb_handler_check_id(call, "event_id", request->event_id);
-    if (status != VB_STATUS_OK)
-        return status;
     events_event_row_t row;
-    if ((status = s_load_event(self, call, request->event_id, false, &row)) != VB_STATUS_OK)
+    vb_status_t status =
+        s_checked_event(self, call, "event_id", request->event_id, VB_HANDLER_ANYONE, false, &row);
+    if (status != VB_STATUS_OK)
         return status;
     Verbund__Events__V1__OccurrenceListReply *reply =
         vb_handler_reply(call, &verbund__events__v1__occurrence_list_reply__descriptor);
-    status = events_store_occurrence_list(self->db, call->arena, request->event_id, &reply->items,
-                                          &reply->n_items);
-    if (status != VB_STATUS_OK)
-        return vb_handler_store_failed(call, self->db, status, "listing occurrences");
-    return VB_STATUS_OK;
+    return s_stored(self, call,
+                    events_store_occurrence_list(self->db, call->arena, request->event_id,
+                                                 &reply->items, &reply->n_items),
+                    "listing occurrences");
 }
 
 /* The locked event and occurrence a change of an occurrence acts on, after authorisation. */
@@ -690,13 +728,8 @@ events_handle_occurrence_move(void *context, vb_rpc_call_t *call)
         status = events_store_event_touch(self->db, request->event_id, now);
     if (status != VB_STATUS_OK)
         return vb_handler_store_failed(call, self->db, status, "moving the occurrence");
-    if ((status = s_emit_occurrence(self, call, S_EVENT_TYPE("occurrence.moved"), moved)) !=
-        VB_STATUS_OK)
-        return status;
-    Verbund__Events__V1__OccurrenceReply *reply =
-        vb_handler_reply(call, &verbund__events__v1__occurrence_reply__descriptor);
-    reply->occurrence = moved;
-    return VB_STATUS_OK;
+    return s_emit_reply(self, call, &s_occurrence, S_EVENT_TYPE("occurrence.moved"), moved->id,
+                        moved, VB_STATUS_OK);
 }
 
 vb_status_t
@@ -720,13 +753,8 @@ events_handle_occurrence_cancel(void *context, vb_rpc_call_t *call)
         status = events_store_event_touch(self->db, request->event_id, now);
     if (status != VB_STATUS_OK)
         return vb_handler_store_failed(call, self->db, status, "cancelling the occurrence");
-    if ((status = s_emit_occurrence(self, call, S_EVENT_TYPE("occurrence.cancelled"), cancelled)) !=
-        VB_STATUS_OK)
-        return status;
-    Verbund__Events__V1__OccurrenceReply *reply =
-        vb_handler_reply(call, &verbund__events__v1__occurrence_reply__descriptor);
-    reply->occurrence = cancelled;
-    return VB_STATUS_OK;
+    return s_emit_reply(self, call, &s_occurrence, S_EVENT_TYPE("occurrence.cancelled"),
+                        cancelled->id, cancelled, VB_STATUS_OK);
 }
 
 /* ---- registrations ---- */
@@ -820,9 +848,7 @@ events_handle_registration_create(void *context, vb_rpc_call_t *call)
     }
     events_registration_t *registration =
         vb_arena_message(call->arena, &verbund__events__v1__registration__descriptor);
-    char id[VB_UUID_STRING_SIZE];
-    vb_uuid7(id);
-    registration->id = vb_arena_strdup(call->arena, id);
+    registration->id = s_new_id(call);
     registration->event_id = request->event_id;
     registration->occurrence_id = request->occurrence_id;
     registration->person_id = request->person_id;
@@ -841,15 +867,10 @@ events_handle_registration_create(void *context, vb_rpc_call_t *call)
     }
     if (status != VB_STATUS_OK)
         return vb_handler_store_failed(call, self->db, status, "registering");
-    if ((status = s_emit_registration(self, call,
-                                      confirmed ? S_EVENT_TYPE("registration.confirmed")
-                                                : S_EVENT_TYPE("registration.waitlisted"),
-                                      registration)) != VB_STATUS_OK)
-        return status;
-    Verbund__Events__V1__RegistrationReply *reply =
-        vb_handler_reply(call, &verbund__events__v1__registration_reply__descriptor);
-    reply->registration = registration;
-    return VB_STATUS_CREATED;
+    return s_emit_reply(self, call, &s_registration,
+                        confirmed ? S_EVENT_TYPE("registration.confirmed")
+                                  : S_EVENT_TYPE("registration.waitlisted"),
+                        registration->id, registration, VB_STATUS_CREATED);
 }
 
 vb_status_t
@@ -888,8 +909,8 @@ events_handle_registration_cancel(void *context, vb_rpc_call_t *call)
     status = events_store_registration_cancel(self->db, call->arena, request->id, now, &cancelled);
     if (status != VB_STATUS_OK)
         return vb_handler_store_failed(call, self->db, status, "cancelling the registration");
-    if ((status = s_emit_registration(self, call, S_EVENT_TYPE("registration.cancelled"),
-                                      cancelled)) != VB_STATUS_OK)
+    if ((status = s_emit(self, call, &s_registration, S_EVENT_TYPE("registration.cancelled"),
+                         cancelled->id, cancelled)) != VB_STATUS_OK)
         return status;
     if (was_confirmed && row.event->status == EVENTS_STATUS_SCHEDULED &&
         (status = s_promote(self, call, request->event_id, row.event->capacity, now,
@@ -982,13 +1003,8 @@ events_handle_checkin_create(void *context, vb_rpc_call_t *call)
                                                request->no_show, now, &recorded);
     if (status != VB_STATUS_OK)
         return vb_handler_store_failed(call, self->db, status, "recording the check-in");
-    if ((status = s_emit_registration(self, call, S_EVENT_TYPE("checkin.recorded"), recorded)) !=
-        VB_STATUS_OK)
-        return status;
-    Verbund__Events__V1__RegistrationReply *reply =
-        vb_handler_reply(call, &verbund__events__v1__registration_reply__descriptor);
-    reply->registration = recorded;
-    return VB_STATUS_CREATED;
+    return s_emit_reply(self, call, &s_registration, S_EVENT_TYPE("checkin.recorded"), recorded->id,
+                        recorded, VB_STATUS_CREATED);
 }
 
 /* ---- knowledge café ---- */
@@ -998,11 +1014,9 @@ static vb_status_t
 s_load_managed_event(events_t *self, vb_rpc_call_t *call, const char *event_id,
                      events_event_row_t *row)
 {
-    vb_status_t status = vb_handler_check_id(call, "event_id", event_id);
-    if (status != VB_STATUS_OK ||
-        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK ||
-        (status = s_load_event(self, call, event_id, true, row)) != VB_STATUS_OK ||
-        (status = s_require_manager(call, row->event)) != VB_STATUS_OK)
+    vb_status_t status =
+        s_checked_event(self, call, "event_id", event_id, VB_HANDLER_AUTHENTICATED, true, row);
+    if (status != VB_STATUS_OK || (status = s_require_manager(call, row->event)) != VB_STATUS_OK)
         return status;
     if (row->event->status == EVENTS_STATUS_CANCELLED)
         return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE, "the event is cancelled");
@@ -1025,22 +1039,13 @@ events_handle_table_create(void *context, vb_rpc_call_t *call)
         return status;
     events_table_t *table = vb_arena_alloc(call->arena, sizeof *table);
     *table = *request->table;
-    char id[VB_UUID_STRING_SIZE];
-    vb_uuid7(id);
-    table->id = vb_arena_strdup(call->arena, id);
+    table->id = s_new_id(call);
     table->event_id = request->event_id;
     status = events_store_table_insert(self->db, table, vb_handler_now(call, NULL));
     if (status != VB_STATUS_OK)
         return vb_handler_store_failed(call, self->db, status, "creating the table");
-    Verbund__Events__V1__TableEvent payload = VERBUND__EVENTS__V1__TABLE_EVENT__INIT;
-    payload.table = table;
-    if ((status = vb_handler_emit(call, self->outbox, self->db, S_EVENT_TYPE("table.created"),
-                                  table->id, &payload.base)) != VB_STATUS_OK)
-        return status;
-    Verbund__Events__V1__TableReply *reply =
-        vb_handler_reply(call, &verbund__events__v1__table_reply__descriptor);
-    reply->table = table;
-    return VB_STATUS_CREATED;
+    return s_emit_reply(self, call, &s_table, S_EVENT_TYPE("table.created"), table->id, table,
+                        VB_STATUS_CREATED);
 }
 
 vb_status_t
@@ -1048,19 +1053,17 @@ events_handle_table_list(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__TableListRequest *request = (const void *)call->request;
-    vb_status_t status = vb_handler_check_id(call, "event_id", request->event_id);
-    if (status != VB_STATUS_OK)
-        return status;
     events_event_row_t row;
-    if ((status = s_load_event(self, call, request->event_id, false, &row)) != VB_STATUS_OK)
+    vb_status_t status =
+        s_checked_event(self, call, "event_id", request->event_id, VB_HANDLER_ANYONE, false, &row);
+    if (status != VB_STATUS_OK)
         return status;
     Verbund__Events__V1__TableListReply *reply =
         vb_handler_reply(call, &verbund__events__v1__table_list_reply__descriptor);
-    status = events_store_table_list(self->db, call->arena, request->event_id, &reply->items,
-                                     &reply->n_items);
-    if (status != VB_STATUS_OK)
-        return vb_handler_store_failed(call, self->db, status, "listing tables");
-    return VB_STATUS_OK;
+    return s_stored(self, call,
+                    events_store_table_list(self->db, call->arena, request->event_id, &reply->items,
+                                            &reply->n_items),
+                    "listing tables");
 }
 
 vb_status_t
@@ -1138,20 +1141,17 @@ events_handle_table_assignment_list(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__TableAssignmentListRequest *request = (const void *)call->request;
-    vb_status_t status = vb_handler_check_id(call, "event_id", request->event_id);
-    if (status != VB_STATUS_OK ||
-        (status = vb_handler_authorize(call, VB_HANDLER_AUTHENTICATED, NULL)) != VB_STATUS_OK)
-        return status;
     events_event_row_t row;
-    if ((status = s_load_event(self, call, request->event_id, false, &row)) != VB_STATUS_OK)
+    vb_status_t status = s_checked_event(self, call, "event_id", request->event_id,
+                                         VB_HANDLER_AUTHENTICATED, false, &row);
+    if (status != VB_STATUS_OK)
         return status;
     Verbund__Events__V1__TableAssignmentListReply *reply =
         vb_handler_reply(call, &verbund__events__v1__table_assignment_list_reply__descriptor);
-    status = events_store_assignment_list(self->db, call->arena, request->event_id, &reply->items,
-                                          &reply->n_items);
-    if (status != VB_STATUS_OK)
-        return vb_handler_store_failed(call, self->db, status, "listing assignments");
-    return VB_STATUS_OK;
+    return s_stored(self, call,
+                    events_store_assignment_list(self->db, call->arena, request->event_id,
+                                                 &reply->items, &reply->n_items),
+                    "listing assignments");
 }
 
 /* ---- market of possibilities ---- */
@@ -1190,9 +1190,7 @@ events_handle_booth_create(void *context, vb_rpc_call_t *call)
         return status;
     events_booth_t *booth = vb_arena_alloc(call->arena, sizeof *booth);
     *booth = *request->booth;
-    char id[VB_UUID_STRING_SIZE];
-    vb_uuid7(id);
-    booth->id = vb_arena_strdup(call->arena, id);
+    booth->id = s_new_id(call);
     booth->event_id = request->event_id;
     bool has_pitch = booth->pitch_start_local[0] != '\0';
     booth->pitch_start_at = has_pitch ? s_time_text(call, start) : (char *)"";
@@ -1201,15 +1199,8 @@ events_handle_booth_create(void *context, vb_rpc_call_t *call)
                                        vb_handler_now(call, NULL));
     if (status != VB_STATUS_OK)
         return vb_handler_store_failed(call, self->db, status, "creating the booth");
-    Verbund__Events__V1__BoothEvent payload = VERBUND__EVENTS__V1__BOOTH_EVENT__INIT;
-    payload.booth = booth;
-    if ((status = vb_handler_emit(call, self->outbox, self->db, S_EVENT_TYPE("booth.created"),
-                                  booth->id, &payload.base)) != VB_STATUS_OK)
-        return status;
-    Verbund__Events__V1__BoothReply *reply =
-        vb_handler_reply(call, &verbund__events__v1__booth_reply__descriptor);
-    reply->booth = booth;
-    return VB_STATUS_CREATED;
+    return s_emit_reply(self, call, &s_booth, S_EVENT_TYPE("booth.created"), booth->id, booth,
+                        VB_STATUS_CREATED);
 }
 
 vb_status_t
@@ -1217,19 +1208,17 @@ events_handle_booth_list(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__BoothListRequest *request = (const void *)call->request;
-    vb_status_t status = vb_handler_check_id(call, "event_id", request->event_id);
-    if (status != VB_STATUS_OK)
-        return status;
     events_event_row_t row;
-    if ((status = s_load_event(self, call, request->event_id, false, &row)) != VB_STATUS_OK)
+    vb_status_t status =
+        s_checked_event(self, call, "event_id", request->event_id, VB_HANDLER_ANYONE, false, &row);
+    if (status != VB_STATUS_OK)
         return status;
     Verbund__Events__V1__BoothListReply *reply =
         vb_handler_reply(call, &verbund__events__v1__booth_list_reply__descriptor);
-    status = events_store_booth_list(self->db, call->arena, request->event_id, &reply->items,
-                                     &reply->n_items);
-    if (status != VB_STATUS_OK)
-        return vb_handler_store_failed(call, self->db, status, "listing booths");
-    return VB_STATUS_OK;
+    return s_stored(self, call,
+                    events_store_booth_list(self->db, call->arena, request->event_id, &reply->items,
+                                            &reply->n_items),
+                    "listing booths");
 }
 
 vb_status_t
@@ -1252,9 +1241,7 @@ events_handle_agenda_item_create(void *context, vb_rpc_call_t *call)
         return status;
     events_agenda_item_t *item = vb_arena_alloc(call->arena, sizeof *item);
     *item = *request->item;
-    char id[VB_UUID_STRING_SIZE];
-    vb_uuid7(id);
-    item->id = vb_arena_strdup(call->arena, id);
+    item->id = s_new_id(call);
     item->event_id = request->event_id;
     item->start_at = s_time_text(call, start);
     item->end_at = s_time_text(call, end);
@@ -1262,15 +1249,8 @@ events_handle_agenda_item_create(void *context, vb_rpc_call_t *call)
                                         vb_handler_now(call, NULL));
     if (status != VB_STATUS_OK)
         return vb_handler_store_failed(call, self->db, status, "creating the agenda item");
-    Verbund__Events__V1__AgendaItemEvent payload = VERBUND__EVENTS__V1__AGENDA_ITEM_EVENT__INIT;
-    payload.item = item;
-    if ((status = vb_handler_emit(call, self->outbox, self->db, S_EVENT_TYPE("agenda_item.created"),
-                                  item->id, &payload.base)) != VB_STATUS_OK)
-        return status;
-    Verbund__Events__V1__AgendaItemReply *reply =
-        vb_handler_reply(call, &verbund__events__v1__agenda_item_reply__descriptor);
-    reply->item = item;
-    return VB_STATUS_CREATED;
+    return s_emit_reply(self, call, &s_agenda_item, S_EVENT_TYPE("agenda_item.created"), item->id,
+                        item, VB_STATUS_CREATED);
 }
 
 vb_status_t
@@ -1278,19 +1258,17 @@ events_handle_agenda_list(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__AgendaListRequest *request = (const void *)call->request;
-    vb_status_t status = vb_handler_check_id(call, "event_id", request->event_id);
-    if (status != VB_STATUS_OK)
-        return status;
     events_event_row_t row;
-    if ((status = s_load_event(self, call, request->event_id, false, &row)) != VB_STATUS_OK)
+    vb_status_t status =
+        s_checked_event(self, call, "event_id", request->event_id, VB_HANDLER_ANYONE, false, &row);
+    if (status != VB_STATUS_OK)
         return status;
     Verbund__Events__V1__AgendaListReply *reply =
         vb_handler_reply(call, &verbund__events__v1__agenda_list_reply__descriptor);
-    status = events_store_agenda_list(self->db, call->arena, request->event_id, &reply->items,
-                                      &reply->n_items);
-    if (status != VB_STATUS_OK)
-        return vb_handler_store_failed(call, self->db, status, "listing the agenda");
-    return VB_STATUS_OK;
+    return s_stored(self, call,
+                    events_store_agenda_list(self->db, call->arena, request->event_id,
+                                             &reply->items, &reply->n_items),
+                    "listing the agenda");
 }
 
 /* ---- iCalendar feeds ---- */
@@ -1321,11 +1299,10 @@ static vb_status_t
 s_feed(events_t *self, vb_rpc_call_t *call, events_feed_kind_t kind, const char *key,
        events_feed_item_t **rows, size_t *count)
 {
-    vb_status_t status =
-        events_store_feed(self->db, call->arena, kind, key, EVENTS_FEED_MAX_ITEMS, rows, count);
-    if (status != VB_STATUS_OK)
-        return vb_handler_store_failed(call, self->db, status, "reading the calendar");
-    return VB_STATUS_OK;
+    return s_stored(
+        self, call,
+        events_store_feed(self->db, call->arena, kind, key, EVENTS_FEED_MAX_ITEMS, rows, count),
+        "reading the calendar");
 }
 
 vb_status_t
@@ -1333,11 +1310,10 @@ events_handle_event_calendar(void *context, vb_rpc_call_t *call)
 {
     events_t *self = context;
     const Verbund__Events__V1__EventCalendarRequest *request = (const void *)call->request;
-    vb_status_t status = vb_handler_check_id(call, "id", request->id);
-    if (status != VB_STATUS_OK)
-        return status;
     events_event_row_t row;
-    if ((status = s_load_event(self, call, request->id, false, &row)) != VB_STATUS_OK)
+    vb_status_t status =
+        s_checked_event(self, call, "id", request->id, VB_HANDLER_ANYONE, false, &row);
+    if (status != VB_STATUS_OK)
         return status;
     events_feed_item_t *rows = NULL;
     size_t count = 0;

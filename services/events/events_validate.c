@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "vb/ids.h"
+#include "vb/text.h"
 #include "events_recurrence.h"
 
 /* ---- enum names: index = enum value ---- */
@@ -109,58 +110,6 @@ events_agenda_kind_parse(const char *name, events_agenda_kind_t *out)
 }
 
 /* ---- single rules ---- */
-
-bool
-events_validate_utf8(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    while (*p) {
-        size_t extra;
-        unsigned min;
-        unsigned code;
-        if (*p < 0x80) {
-            p++;
-            continue;
-        } else if ((*p & 0xE0) == 0xC0) {
-            extra = 1, min = 0x80, code = *p & 0x1F;
-        } else if ((*p & 0xF0) == 0xE0) {
-            extra = 2, min = 0x800, code = *p & 0x0F;
-        } else if ((*p & 0xF8) == 0xF0) {
-            extra = 3, min = 0x10000, code = *p & 0x07;
-        } else {
-            return false;
-        }
-        p++;
-        for (size_t i = 0; i < extra; i++, p++) {
-            if ((*p & 0xC0) != 0x80)
-                return false;
-            code = (code << 6) | (*p & 0x3F);
-        }
-        if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
-            return false;
-    }
-    return true;
-}
-
-size_t
-events_utf8_length(const char *s)
-{
-    size_t count = 0;
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++)
-        if ((*p & 0xC0) != 0x80)
-            count++;
-    return count;
-}
-
-/* Text without control characters (a line break would split an iCalendar property). */
-static bool
-s_single_line(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p < 0x20 || *p == 0x7F)
-            return false;
-    return true;
-}
 
 bool
 events_validate_url(const char *url)
@@ -293,22 +242,32 @@ events_time_format(int64_t seconds, char out[EVENTS_RFC3339_SIZE])
 
 /* ---- whole messages ---- */
 
+/* Writes prefix.name into field; false (with "is required" when required) when value is
+ * empty, so there is nothing more to check. */
+static bool
+s_present(events_errors_t *errors, const char *prefix, const char *name, const char *value,
+          bool required, char field[static 128])
+{
+    snprintf(field, 128, "%s%s%s", prefix, prefix[0] ? "." : "", name);
+    if (value && value[0])
+        return true;
+    if (required)
+        vb_handler_errors_add(errors, field, "is required");
+    return false;
+}
+
 static void
 s_text(events_errors_t *errors, const char *prefix, const char *name, const char *value, size_t max,
        bool required, bool single_line)
 {
     char field[128];
-    snprintf(field, sizeof field, "%s%s%s", prefix, prefix[0] ? "." : "", name);
-    if (!value || !value[0]) {
-        if (required)
-            vb_handler_errors_add(errors, field, "is required");
+    if (!s_present(errors, prefix, name, value, required, field))
         return;
-    }
-    if (!events_validate_utf8(value))
+    if (!vb_text_utf8_valid(value))
         vb_handler_errors_add(errors, field, "is not valid UTF-8");
-    else if (events_utf8_length(value) > max)
+    else if (vb_text_length(value) > max)
         vb_handler_errors_add(errors, field, "is longer than %zu characters", max);
-    else if (single_line && !s_single_line(value))
+    else if (single_line && !vb_text_single_line(value))
         vb_handler_errors_add(errors, field, "must not contain control characters or line breaks");
 }
 
@@ -317,12 +276,8 @@ s_uuid(events_errors_t *errors, const char *prefix, const char *name, const char
        bool required)
 {
     char field[128];
-    snprintf(field, sizeof field, "%s%s%s", prefix, prefix[0] ? "." : "", name);
-    if (!value || !value[0]) {
-        if (required)
-            vb_handler_errors_add(errors, field, "is required");
+    if (!s_present(errors, prefix, name, value, required, field))
         return;
-    }
     if (!vb_uuid_valid(value))
         vb_handler_errors_add(errors, field, "is not a UUID");
 }
@@ -332,12 +287,8 @@ s_local(events_errors_t *errors, const char *prefix, const char *name, const cha
         bool required)
 {
     char field[128];
-    snprintf(field, sizeof field, "%s%s%s", prefix, prefix[0] ? "." : "", name);
-    if (!value || !value[0]) {
-        if (required)
-            vb_handler_errors_add(errors, field, "is required");
+    if (!s_present(errors, prefix, name, value, required, field))
         return;
-    }
     if (!events_local_time_valid(value))
         vb_handler_errors_add(errors, field,
                               "must be a local date and time \"YYYY-MM-DDTHH:MM:SS\" (no zone)");
@@ -436,7 +387,7 @@ events_validate_event(const events_event_t *event, const vb_taxonomy_t *taxonomy
     }
     if (event->rrule && event->rrule[0]) {
         snprintf(field, sizeof field, "%s.rrule", prefix);
-        if (strlen(event->rrule) > EVENTS_RRULE_MAX || !s_single_line(event->rrule))
+        if (strlen(event->rrule) > EVENTS_RRULE_MAX || !vb_text_single_line(event->rrule))
             vb_handler_errors_add(errors, field, "must be one line of at most %d characters",
                                   EVENTS_RRULE_MAX);
     }

@@ -44,8 +44,6 @@ const char *events_agenda_kind_name(events_agenda_kind_t kind);
 int events_agenda_kind_parse(const char *name, events_agenda_kind_t *out);
 
 /* Single rules. */
-bool events_validate_utf8(const char *s);
-size_t events_utf8_length(const char *s);
 bool events_validate_url(const char *url);       /* http(s)://host..., no spaces or controls */
 bool events_validate_language(const char *code); /* ISO 639-1, two lower-case letters */
 bool events_validate_currency(const char *code); /* three upper-case letters */

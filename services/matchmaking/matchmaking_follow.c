@@ -11,6 +11,7 @@
 #include "verbund/communities/v1/communities.pb-c.h"
 #include "verbund/membership/v1/membership.pb-c.h"
 #include "verbund/stream/v1/stream.pb-c.h"
+#include "vb/assert.h"
 #include "vb/clock.h"
 #include "vb/log.h"
 #include "vb/rpc_client.h"
@@ -177,119 +178,110 @@ matchmaking_follow_fetch_person(matchmaking_follow_t *self, const char *id, int 
     return status;
 }
 
-static vb_status_t
-s_load_persons(matchmaking_follow_t *self)
+/* Item adapters of the read model, so that one loader serves every list. */
+static int
+s_put_person(matchmaking_read_model_t *model, const ProtobufCMessage *item)
 {
-    char *cursor = strdup("");
-    vb_status_t status = VB_STATUS_OK;
-    while (cursor && status == VB_STATUS_OK) {
-        Verbund__Membership__V1__PersonListRequest request =
-            VERBUND__MEMBERSHIP__V1__PERSON_LIST_REQUEST__INIT;
-        request.cursor = cursor;
-        request.limit = S_PAGE;
-        Verbund__Membership__V1__PersonListReply *reply = NULL;
-        status = s_call(self->membership, "membership.PersonList", &request.base,
-                        &verbund__membership__v1__person_list_reply__descriptor,
-                        self->load_deadline_ms, (ProtobufCMessage **)&reply);
-        free(cursor);
-        cursor = NULL;
-        if (status != VB_STATUS_OK)
-            break;
-        for (size_t i = 0; i < reply->n_items; i++)
-            if (matchmaking_read_model_person_put(self->model, reply->items[i]) != 0)
-                status = VB_STATUS_INTERNAL;
-        if (reply->next_cursor[0])
-            cursor = strdup(reply->next_cursor);
-        protobuf_c_message_free_unpacked(&reply->base, NULL);
-    }
-    free(cursor);
-    return status;
+    return matchmaking_read_model_person_put(model, (const void *)item);
 }
 
-static vb_status_t
-s_load_profiles(matchmaking_follow_t *self)
+static int
+s_put_profile(matchmaking_read_model_t *model, const ProtobufCMessage *item)
 {
-    char *cursor = strdup("");
-    vb_status_t status = VB_STATUS_OK;
-    while (cursor && status == VB_STATUS_OK) {
-        Verbund__Membership__V1__ExpertProfileListRequest request =
-            VERBUND__MEMBERSHIP__V1__EXPERT_PROFILE_LIST_REQUEST__INIT;
-        request.cursor = cursor;
-        request.limit = S_PAGE;
-        Verbund__Membership__V1__ExpertProfileListReply *reply = NULL;
-        status = s_call(self->membership, "membership.ExpertProfileList", &request.base,
-                        &verbund__membership__v1__expert_profile_list_reply__descriptor,
-                        self->load_deadline_ms, (ProtobufCMessage **)&reply);
-        free(cursor);
-        cursor = NULL;
-        if (status != VB_STATUS_OK)
-            break;
-        for (size_t i = 0; i < reply->n_items; i++)
-            if (matchmaking_read_model_profile_put(self->model, reply->items[i]) != 0)
-                status = VB_STATUS_INTERNAL;
-        if (reply->next_cursor[0])
-            cursor = strdup(reply->next_cursor);
-        protobuf_c_message_free_unpacked(&reply->base, NULL);
-    }
-    free(cursor);
-    return status;
+    return matchmaking_read_model_profile_put(model, (const void *)item);
 }
 
-static vb_status_t
-s_load_organizations(matchmaking_follow_t *self)
+static int
+s_put_organization(matchmaking_read_model_t *model, const ProtobufCMessage *item)
 {
-    char *cursor = strdup("");
-    vb_status_t status = VB_STATUS_OK;
-    while (cursor && status == VB_STATUS_OK) {
-        Verbund__Membership__V1__OrganizationListRequest request =
-            VERBUND__MEMBERSHIP__V1__ORGANIZATION_LIST_REQUEST__INIT;
-        request.cursor = cursor;
-        request.limit = S_PAGE;
-        Verbund__Membership__V1__OrganizationListReply *reply = NULL;
-        status = s_call(self->membership, "membership.OrganizationList", &request.base,
-                        &verbund__membership__v1__organization_list_reply__descriptor,
-                        self->load_deadline_ms, (ProtobufCMessage **)&reply);
-        free(cursor);
-        cursor = NULL;
-        if (status != VB_STATUS_OK)
-            break;
-        for (size_t i = 0; i < reply->n_items; i++)
-            if (matchmaking_read_model_organization_put(self->model, reply->items[i]) != 0)
-                status = VB_STATUS_INTERNAL;
-        if (reply->next_cursor[0])
-            cursor = strdup(reply->next_cursor);
-        protobuf_c_message_free_unpacked(&reply->base, NULL);
-    }
-    free(cursor);
-    return status;
+    return matchmaking_read_model_organization_put(model, (const void *)item);
 }
 
-static vb_status_t
-s_load_communities(matchmaking_follow_t *self)
+static int
+s_put_community(matchmaking_read_model_t *model, const ProtobufCMessage *item)
 {
+    return s_community_put(model, (const void *)item);
+}
+
+/* A list method the load pages through. Its request has "cursor" and "limit", its reply
+ * "items" and "next_cursor" (every list of verbund does). */
+typedef struct {
+    const char *method;                             /* "membership.PersonList" */
+    const ProtobufCMessageDescriptor *request_type; /* PersonListRequest */
+    const ProtobufCMessageDescriptor *reply_type;   /* PersonListReply */
+    int (*put)(matchmaking_read_model_t *model, const ProtobufCMessage *item); /* one item */
+} s_list_t;
+
+static const s_list_t s_persons = {
+    .method = "membership.PersonList",
+    .request_type = &verbund__membership__v1__person_list_request__descriptor,
+    .reply_type = &verbund__membership__v1__person_list_reply__descriptor,
+    .put = s_put_person,
+};
+static const s_list_t s_profiles = {
+    .method = "membership.ExpertProfileList",
+    .request_type = &verbund__membership__v1__expert_profile_list_request__descriptor,
+    .reply_type = &verbund__membership__v1__expert_profile_list_reply__descriptor,
+    .put = s_put_profile,
+};
+static const s_list_t s_organizations = {
+    .method = "membership.OrganizationList",
+    .request_type = &verbund__membership__v1__organization_list_request__descriptor,
+    .reply_type = &verbund__membership__v1__organization_list_reply__descriptor,
+    .put = s_put_organization,
+};
+static const s_list_t s_communities = {
+    .method = "communities.CommunityList",
+    .request_type = &verbund__communities__v1__community_list_request__descriptor,
+    .reply_type = &verbund__communities__v1__community_list_reply__descriptor,
+    .put = s_put_community,
+};
+
+/* The address of message's field name (asserted to exist: the descriptors above are ours). */
+static void *
+s_field(ProtobufCMessage *message, const char *name, size_t *quantifier_offset)
+{
+    const ProtobufCFieldDescriptor *field =
+        protobuf_c_message_descriptor_get_field_by_name(message->descriptor, name);
+    VB_ASSERT(field);
+    if (quantifier_offset)
+        *quantifier_offset = field->quantifier_offset;
+    return (char *)message + field->offset;
+}
+
+/* Pages through list on client until the last page, putting every item into the model. */
+static vb_status_t
+s_load(matchmaking_follow_t *self, vb_rpc_client_t *client, int deadline_ms, const s_list_t *list)
+{
+    ProtobufCMessage *request = malloc(list->request_type->sizeof_message);
+    if (!request)
+        return VB_STATUS_INTERNAL;
+    protobuf_c_message_init(list->request_type, request);
+    *(int32_t *)s_field(request, "limit", NULL) = S_PAGE;
+    char **request_cursor = s_field(request, "cursor", NULL);
     char *cursor = strdup("");
     vb_status_t status = VB_STATUS_OK;
     while (cursor && status == VB_STATUS_OK) {
-        Verbund__Communities__V1__CommunityListRequest request =
-            VERBUND__COMMUNITIES__V1__COMMUNITY_LIST_REQUEST__INIT;
-        request.cursor = cursor;
-        request.limit = S_PAGE;
-        Verbund__Communities__V1__CommunityListReply *reply = NULL;
-        status = s_call(self->communities, "communities.CommunityList", &request.base,
-                        &verbund__communities__v1__community_list_reply__descriptor,
-                        S_COMMUNITY_DEADLINE_MS, (ProtobufCMessage **)&reply);
+        *request_cursor = cursor;
+        ProtobufCMessage *reply = NULL;
+        status = s_call(client, list->method, request, list->reply_type, deadline_ms, &reply);
         free(cursor);
         cursor = NULL;
         if (status != VB_STATUS_OK)
             break;
-        for (size_t i = 0; i < reply->n_items; i++)
-            if (s_community_put(self->model, reply->items[i]) != 0)
+        size_t count_offset = 0;
+        ProtobufCMessage **items = *(ProtobufCMessage ***)s_field(reply, "items", &count_offset);
+        size_t count = *(size_t *)((char *)reply + count_offset);
+        for (size_t i = 0; i < count; i++)
+            if (list->put(self->model, items[i]) != 0)
                 status = VB_STATUS_INTERNAL;
-        if (reply->next_cursor[0])
-            cursor = strdup(reply->next_cursor);
-        protobuf_c_message_free_unpacked(&reply->base, NULL);
+        const char *next = *(char **)s_field(reply, "next_cursor", NULL);
+        if (next[0])
+            cursor = strdup(next);
+        protobuf_c_message_free_unpacked(reply, NULL);
     }
     free(cursor);
+    free(request);
     return status;
 }
 
@@ -318,17 +310,17 @@ vb_status_t
 matchmaking_follow_load(matchmaking_follow_t *self)
 {
     uint64_t head = s_stream_head(self);
-    vb_status_t status = s_load_organizations(self);
-    if (status == VB_STATUS_OK)
-        status = s_load_persons(self);
-    if (status == VB_STATUS_OK)
-        status = s_load_profiles(self);
+    const s_list_t *const membership_lists[] = {&s_organizations, &s_persons, &s_profiles};
+    vb_status_t status = VB_STATUS_OK;
+    for (size_t i = 0; i < VB_ARRAY_SIZE(membership_lists) && status == VB_STATUS_OK; i++)
+        status = s_load(self, self->membership, self->load_deadline_ms, membership_lists[i]);
     if (status != VB_STATUS_OK) {
         vb_log_error("loading the read model from membership failed: %s", vb_status_name(status));
         return status;
     }
     if (self->communities) {
-        vb_status_t community_status = s_load_communities(self);
+        vb_status_t community_status =
+            s_load(self, self->communities, S_COMMUNITY_DEADLINE_MS, &s_communities);
         if (community_status != VB_STATUS_OK)
             vb_log_warn("communities not loaded (%s): the model has none until their events "
                         "arrive",

@@ -273,6 +273,34 @@ s_registrations(matchmaking_t *self, vb_rpc_call_t *call, const char *event_id,
 
 /* ---- needs ---- */
 
+/* A created record: the event payload and the reply that carry it (vb_handler_record_t). */
+static const vb_handler_record_t s_need = {&verbund__matchmaking__v1__need_event__descriptor,
+                                           &verbund__matchmaking__v1__need_reply__descriptor};
+static const vb_handler_record_t s_offer = {&verbund__matchmaking__v1__offer_event__descriptor,
+                                            &verbund__matchmaking__v1__offer_reply__descriptor};
+
+/* Stores a record through the insert's result (what: "creating the need"), appends the event
+ * type about it (subject: id) in the call's transaction and replies with it: CREATED, or the
+ * failure replied. */
+static vb_status_t
+s_created(matchmaking_t *self, vb_rpc_call_t *call, vb_status_t inserted, const char *what,
+          const vb_handler_record_t *kind, const char *type, const char *id, void *record)
+{
+    if (inserted != VB_STATUS_OK)
+        return vb_handler_store_failed(call, self->db, inserted, what);
+    return vb_handler_emit_reply_record(call, self->outbox, self->db, kind, type, id, record,
+                                        VB_STATUS_CREATED);
+}
+
+/* A new id (UUIDv7) in the call arena. */
+static char *
+s_new_id(vb_rpc_call_t *call)
+{
+    char id[VB_UUID_STRING_SIZE];
+    vb_uuid7(id);
+    return vb_arena_strdup(call->arena, id);
+}
+
 vb_status_t
 matchmaking_handle_need_create(void *context, vb_rpc_call_t *call)
 {
@@ -312,23 +340,11 @@ matchmaking_handle_need_create(void *context, vb_rpc_call_t *call)
          (status = vb_handler_check_id(call, "need.owner_organization_id",
                                        need->owner_organization_id)) != VB_STATUS_OK))
         return status;
-    char id[VB_UUID_STRING_SIZE];
-    vb_uuid7(id);
-    need->id = vb_arena_strdup(call->arena, id);
+    need->id = s_new_id(call);
     need->created_by = vb_arena_strdup(call->arena, s_caller_id(call));
     need->created_at = vb_handler_now(call, NULL);
-    status = matchmaking_store_need_insert(self->db, call->arena, need);
-    if (status != VB_STATUS_OK)
-        return vb_handler_store_failed(call, self->db, status, "creating the need");
-    Verbund__Matchmaking__V1__NeedEvent event = VERBUND__MATCHMAKING__V1__NEED_EVENT__INIT;
-    event.need = need;
-    if ((status = vb_handler_emit(call, self->outbox, self->db, S_EVENT_TYPE("need.created"),
-                                  need->id, &event.base)) != VB_STATUS_OK)
-        return status;
-    Verbund__Matchmaking__V1__NeedReply *reply =
-        vb_handler_reply(call, &verbund__matchmaking__v1__need_reply__descriptor);
-    reply->need = need;
-    return VB_STATUS_CREATED;
+    return s_created(self, call, matchmaking_store_need_insert(self->db, call->arena, need),
+                     "creating the need", &s_need, S_EVENT_TYPE("need.created"), need->id, need);
 }
 
 /* Reads a need the caller may see: staff any, a member its own. */
@@ -538,24 +554,13 @@ matchmaking_handle_offer_create(void *context, vb_rpc_call_t *call)
         return vb_rpc_fail(call, VB_STATUS_UNPROCESSABLE, "organisation %s is not known",
                            offer->provider_organization_id);
     }
-    char id[VB_UUID_STRING_SIZE];
-    vb_uuid7(id);
-    offer->id = vb_arena_strdup(call->arena, id);
+    offer->id = s_new_id(call);
     offer->created_at = vb_handler_now(call, NULL);
     offer->rating_count = 0;
     offer->rating_average = 0;
-    status = matchmaking_store_offer_insert(self->db, call->arena, offer);
-    if (status != VB_STATUS_OK)
-        return vb_handler_store_failed(call, self->db, status, "creating the offer");
-    Verbund__Matchmaking__V1__OfferEvent event = VERBUND__MATCHMAKING__V1__OFFER_EVENT__INIT;
-    event.offer = offer;
-    if ((status = vb_handler_emit(call, self->outbox, self->db, S_EVENT_TYPE("offer.created"),
-                                  offer->id, &event.base)) != VB_STATUS_OK)
-        return status;
-    Verbund__Matchmaking__V1__OfferReply *reply =
-        vb_handler_reply(call, &verbund__matchmaking__v1__offer_reply__descriptor);
-    reply->offer = offer;
-    return VB_STATUS_CREATED;
+    return s_created(self, call, matchmaking_store_offer_insert(self->db, call->arena, offer),
+                     "creating the offer", &s_offer, S_EVENT_TYPE("offer.created"), offer->id,
+                     offer);
 }
 
 vb_status_t

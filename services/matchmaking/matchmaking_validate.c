@@ -7,29 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vb/text.h"
+
 bool
 matchmaking_validate_text(const char *text, size_t max)
 {
-    if (!text)
-        return true;
-    size_t points = 0;
-    const unsigned char *p = (const unsigned char *)text;
-    while (*p) {
-        int extra = *p < 0x80         ? 0
-                    : (*p >> 5) == 6  ? 1
-                    : (*p >> 4) == 14 ? 2
-                    : (*p >> 3) == 30 ? 3
-                                      : -1;
-        if (extra < 0)
-            return false;
-        p++;
-        for (int i = 0; i < extra; i++, p++)
-            if ((*p & 0xC0) != 0x80)
-                return false;
-        if (++points > max)
-            return false;
-    }
-    return true;
+    return !text || (vb_text_utf8_valid(text) && vb_text_length(text) <= max);
 }
 
 bool

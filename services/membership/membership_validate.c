@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vb/ids.h"
+#include "vb/text.h"
 
 /* ISO 639-1, sorted, three characters per entry ("aa ab ..."). */
 static const char s_languages[] =
@@ -41,48 +42,13 @@ static const char *const s_kind_names[] = {
 bool
 membership_validate_utf8(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned char c = *p;
-        size_t extra;
-        unsigned int code;
-        if (c < 0x80) {
-            p++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            extra = 1;
-            code = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            extra = 2;
-            code = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            extra = 3;
-            code = c & 0x07;
-        } else {
-            return false;
-        }
-        for (size_t i = 1; i <= extra; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            code = (code << 6) | (p[i] & 0x3f);
-        }
-        /* overlong forms, surrogates, beyond U+10FFFF */
-        if ((extra == 1 && code < 0x80) || (extra == 2 && code < 0x800) ||
-            (extra == 3 && code < 0x10000) || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-            return false;
-        p += extra + 1;
-    }
-    return true;
+    return vb_text_utf8_valid(s);
 }
 
 size_t
 membership_utf8_length(const char *s)
 {
-    size_t count = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if ((*p & 0xc0) != 0x80)
-            count++;
-    return count;
+    return vb_text_length(s);
 }
 
 static bool
@@ -192,11 +158,11 @@ s_check_text(const char *value, const char *field, bool required, membership_err
             vb_handler_errors_add(errors, field, "is required");
         return;
     }
-    if (!membership_validate_utf8(value)) {
+    if (!vb_text_utf8_valid(value)) {
         vb_handler_errors_add(errors, field, "is not valid UTF-8");
         return;
     }
-    if (membership_utf8_length(value) > MEMBERSHIP_NAME_MAX) {
+    if (vb_text_length(value) > MEMBERSHIP_NAME_MAX) {
         vb_handler_errors_add(errors, field, "is longer than %d characters", MEMBERSHIP_NAME_MAX);
         return;
     }

@@ -31,6 +31,7 @@ typedef vb_handler_errors_t membership_errors_t;
 bool membership_validate_email(const char *email);
 bool membership_validate_language(const char *code); /* ISO 639-1, lower case */
 bool membership_validate_vat_id(const char *vat_id); /* "" is valid (none) */
+/* vb/text.h's checks under membership's names (membership_handlers.c checks labels). */
 bool membership_validate_utf8(const char *s);
 size_t membership_utf8_length(const char *s); /* code points of valid UTF-8 */
 

@@ -29,25 +29,6 @@ static char *s_alice, *s_bob, *s_carol;          /* member tokens */
 static char *s_alice_id, *s_bob_id, *s_carol_id; /* their person ids */
 static char s_tag[32];
 
-static void
-s_pause_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static long
-s_call(const char *method, const char *path, const char *token, const char *body, const char *extra,
-       json_t **json)
-{
-    long status = 0;
-    if (json)
-        *json = NULL;
-    if (vb_test_http(method, path, token, body, extra, &status, json) != 0)
-        fail_msg("%s %s: no HTTP answer", method, path);
-    return status;
-}
-
 #define assert_http(got, want)                                                                     \
     do {                                                                                           \
         long got_ = (got);                                                                         \
@@ -56,30 +37,13 @@ s_call(const char *method, const char *path, const char *token, const char *body
                      vb_test_http_body());                                                         \
     } while (0)
 
-static bool
-s_has_error(const json_t *json, const char *field)
-{
-    size_t i;
-    json_t *item;
-    json_array_foreach(json_object_get(json, "errors"), i, item)
-    {
-        const char *name = json_string_value(json_object_get(item, "field"));
-        if (name && strcmp(name, field) == 0)
-            return true;
-    }
-    return false;
-}
-
 /* The last answer is an RFC 9457 problem of this status naming field (may be NULL). */
 static void
 s_assert_problem(const json_t *json, long status, const char *field)
 {
-    const char *content_type = vb_test_http_header("Content-Type");
-    assert_non_null(content_type);
-    assert_non_null(strstr(content_type, "application/problem+json"));
-    assert_non_null(json);
+    vb_test_assert_problem_json(json);
     assert_int_equal(json_integer_value(json_object_get(json, "status")), status);
-    if (field && !s_has_error(json, field))
+    if (field && !vb_test_json_has_error(json, field))
         fail_msg("no error for %s in %s", field, vb_test_http_body());
 }
 
@@ -90,7 +54,7 @@ s_person_create(const char *name)
     snprintf(body, sizeof body, "{\"name\": \"%s\", \"email\": \"%s.%s@example.org\"}", name, name,
              s_tag);
     json_t *reply = NULL;
-    assert_http(s_call("POST", "/v1/persons", s_admin, body, NULL, &reply), 201);
+    assert_http(vb_test_http_call("POST", "/v1/persons", s_admin, body, NULL, &reply), 201);
     char *id = strdup(json_string_value(json_object_get(reply, "id")));
     json_decref(reply);
     return id;
@@ -104,7 +68,7 @@ s_token_create(const char *person_id)
              "{\"role\": \"member\", \"person_id\": \"%s\", \"label\": \"communities test\"}",
              person_id);
     json_t *reply = NULL;
-    assert_http(s_call("POST", "/v1/tokens", s_admin, body, NULL, &reply), 201);
+    assert_http(vb_test_http_call("POST", "/v1/tokens", s_admin, body, NULL, &reply), 201);
     char *token = strdup(json_string_value(json_object_get(reply, "token")));
     json_decref(reply);
     return token;
@@ -124,7 +88,7 @@ s_setup(void **state)
     while (vb_test_now_ms() < deadline) {
         if (vb_test_http("GET", "/livez", NULL, NULL, NULL, &status, NULL) == 0 && status == 200)
             break;
-        s_pause_ms(100);
+        vb_test_pause_ms(100);
     }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -156,7 +120,7 @@ s_propose(const char *token, const char *extra_fields)
              "\"region\": \"DE-NW\"%s}",
              s_tag, extra_fields ? extra_fields : "");
     json_t *reply = NULL;
-    assert_http(s_call("POST", "/v1/communities", token, body, NULL, &reply), 201);
+    assert_http(vb_test_http_call("POST", "/v1/communities", token, body, NULL, &reply), 201);
     const char *id = json_string_value(json_object_get(reply, "id"));
     assert_non_null(id);
     char location[128];
@@ -199,36 +163,42 @@ test_propose_approve_join(void **state)
     char *id = s_propose(s_alice, NULL);
     json_t *json = NULL;
     /* a member cannot approve: the gateway stops it (staff route) */
-    assert_http(s_call("POST", s_path(id, NULL, "/approve"), s_bob, NULL, NULL, &json), 403);
+    assert_http(vb_test_http_call("POST", s_path(id, NULL, "/approve"), s_bob, NULL, NULL, &json),
+                403);
     s_assert_problem(json, 403, NULL);
     json_decref(json);
-    assert_http(s_call("GET", s_path(id, NULL, ""), s_bob, NULL, NULL, &json), 404);
+    assert_http(vb_test_http_call("GET", s_path(id, NULL, ""), s_bob, NULL, NULL, &json), 404);
     json_decref(json);
-    assert_http(s_call("POST", s_path(id, NULL, "/approve"), s_admin, NULL, NULL, &json), 200);
+    assert_http(vb_test_http_call("POST", s_path(id, NULL, "/approve"), s_admin, NULL, NULL, &json),
+                200);
     assert_string_equal(json_string_value(json_object_get(json, "status")), "active");
     assert_int_equal(json_integer_value(json_object_get(json, "member_count")), 1);
     json_decref(json);
-    assert_http(s_call("GET", s_path(id, NULL, ""), s_bob, NULL, NULL, &json), 200);
+    assert_http(vb_test_http_call("GET", s_path(id, NULL, ""), s_bob, NULL, NULL, &json), 200);
     assert_string_equal(json_string_value(json_object_get(json, "kind")), "peer_circle");
     assert_string_equal(vb_test_http_header("ETag"), "\"2\"");
     json_decref(json);
-    assert_http(s_call("POST", s_path(id, NULL, "/members"), s_bob, NULL, NULL, &json), 201);
+    assert_http(vb_test_http_call("POST", s_path(id, NULL, "/members"), s_bob, NULL, NULL, &json),
+                201);
     assert_string_equal(json_string_value(json_object_get(json, "person_id")), s_bob_id);
     assert_string_equal(json_string_value(json_object_get(json, "role")), "member");
     assert_string_equal(json_string_value(json_object_get(json, "status")), "active");
     json_decref(json);
     /* twice is a conflict */
-    assert_http(s_call("POST", s_path(id, NULL, "/members"), s_bob, "{}", NULL, &json), 409);
+    assert_http(vb_test_http_call("POST", s_path(id, NULL, "/members"), s_bob, "{}", NULL, &json),
+                409);
     s_assert_problem(json, 409, NULL);
     json_decref(json);
     /* bob cannot remove alice; he can leave */
-    assert_http(s_call("DELETE", s_path(id, s_alice_id, ""), s_bob, NULL, NULL, &json), 403);
+    assert_http(vb_test_http_call("DELETE", s_path(id, s_alice_id, ""), s_bob, NULL, NULL, &json),
+                403);
     json_decref(json);
-    assert_http(
-        s_call("DELETE", s_path(id, s_bob_id, "?reason=keine%20Zeit"), s_bob, NULL, NULL, &json),
-        200);
+    assert_http(vb_test_http_call("DELETE", s_path(id, s_bob_id, "?reason=keine%20Zeit"), s_bob,
+                                  NULL, NULL, &json),
+                200);
     json_decref(json);
-    assert_http(s_call("GET", s_path(id, NULL, "/members"), s_bob, NULL, NULL, &json), 200);
+    assert_http(vb_test_http_call("GET", s_path(id, NULL, "/members"), s_bob, NULL, NULL, &json),
+                200);
     assert_int_equal(json_array_size(json_object_get(json, "items")), 1);
     json_decref(json);
     free(id);
@@ -240,11 +210,13 @@ test_decline_and_bad_input(void **state)
     (void)state;
     char *id = s_propose(s_carol, NULL);
     json_t *json = NULL;
-    assert_http(s_call("POST", s_path(id, NULL, "/decline"), s_admin, NULL, NULL, &json), 422);
+    assert_http(vb_test_http_call("POST", s_path(id, NULL, "/decline"), s_admin, NULL, NULL, &json),
+                422);
     s_assert_problem(json, 422, "reason");
     json_decref(json);
-    assert_http(s_call("POST", s_path(id, NULL, "/decline"), s_admin,
-                       "{\"reason\": \"passt zu einer bestehenden Community\"}", NULL, &json),
+    assert_http(vb_test_http_call("POST", s_path(id, NULL, "/decline"), s_admin,
+                                  "{\"reason\": \"passt zu einer bestehenden Community\"}", NULL,
+                                  &json),
                 200);
     assert_string_equal(json_string_value(json_object_get(json, "status")), "declined");
     json_decref(json);
@@ -272,29 +244,34 @@ test_decline_and_bad_input(void **state)
         {"{\"name\": ", 400, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        assert_int_equal(s_call("POST", "/v1/communities", s_alice, cases[i].body, NULL, &json),
-                         cases[i].status);
+        assert_int_equal(
+            vb_test_http_call("POST", "/v1/communities", s_alice, cases[i].body, NULL, &json),
+            cases[i].status);
         const char *content_type = vb_test_http_header("Content-Type");
         if (!content_type || !strstr(content_type, "problem+json"))
             fail_msg("case %zu: not a problem: %s", i, vb_test_http_body());
-        if (cases[i].field && !s_has_error(json, cases[i].field))
+        if (cases[i].field && !vb_test_json_has_error(json, cases[i].field))
             fail_msg("case %zu: no error for %s in %s", i, cases[i].field, vb_test_http_body());
         json_decref(json);
     }
     /* no body at all */
-    assert_http(s_call("POST", "/v1/communities", s_alice, NULL, NULL, &json), 400);
+    assert_http(vb_test_http_call("POST", "/v1/communities", s_alice, NULL, NULL, &json), 400);
     json_decref(json);
     /* no token */
-    assert_http(s_call("GET", "/v1/communities", NULL, NULL, NULL, &json), 401);
+    assert_http(vb_test_http_call("GET", "/v1/communities", NULL, NULL, NULL, &json), 401);
     json_decref(json);
     /* query filters: unknown values and parameters */
-    assert_http(s_call("GET", "/v1/communities?kind=choir", s_alice, NULL, NULL, &json), 400);
+    assert_http(vb_test_http_call("GET", "/v1/communities?kind=choir", s_alice, NULL, NULL, &json),
+                400);
     json_decref(json);
-    assert_http(s_call("GET", "/v1/communities?colour=red", s_alice, NULL, NULL, &json), 400);
+    assert_http(vb_test_http_call("GET", "/v1/communities?colour=red", s_alice, NULL, NULL, &json),
+                400);
     json_decref(json);
-    assert_http(s_call("GET", "/v1/communities?limit=abc", s_alice, NULL, NULL, &json), 400);
+    assert_http(vb_test_http_call("GET", "/v1/communities?limit=abc", s_alice, NULL, NULL, &json),
+                400);
     json_decref(json);
-    assert_http(s_call("GET", "/v1/communities/not-a-uuid", s_alice, NULL, NULL, &json), 400);
+    assert_http(vb_test_http_call("GET", "/v1/communities/not-a-uuid", s_alice, NULL, NULL, &json),
+                400);
     json_decref(json);
 }
 
@@ -304,59 +281,67 @@ test_private_pending_roles_results(void **state)
     (void)state;
     char *id = s_propose(s_alice, ", \"visibility\": \"private\", \"join_policy\": \"approval\"");
     json_t *json = NULL;
-    assert_http(s_call("POST", s_path(id, NULL, "/approve"), s_admin, "{}", NULL, &json), 200);
+    assert_http(vb_test_http_call("POST", s_path(id, NULL, "/approve"), s_admin, "{}", NULL, &json),
+                200);
     json_decref(json);
     /* not a member: the private community does not exist for bob */
-    assert_http(s_call("GET", s_path(id, NULL, ""), s_bob, NULL, NULL, &json), 404);
+    assert_http(vb_test_http_call("GET", s_path(id, NULL, ""), s_bob, NULL, NULL, &json), 404);
     s_assert_problem(json, 404, NULL);
     json_decref(json);
-    assert_http(s_call("GET", s_path(id, NULL, "/results"), s_bob, NULL, NULL, &json), 404);
+    assert_http(vb_test_http_call("GET", s_path(id, NULL, "/results"), s_bob, NULL, NULL, &json),
+                404);
     json_decref(json);
     /* the host invites bob as advisor: active at once */
     char body[128];
     snprintf(body, sizeof body, "{\"person_id\": \"%s\", \"role\": \"advisor\"}", s_bob_id);
-    assert_http(s_call("POST", s_path(id, NULL, "/members"), s_alice, body, NULL, &json), 201);
+    assert_http(vb_test_http_call("POST", s_path(id, NULL, "/members"), s_alice, body, NULL, &json),
+                201);
     assert_string_equal(json_string_value(json_object_get(json, "status")), "active");
     json_decref(json);
     /* role change with If-Match: stale version 409, current 200 with a new ETag */
-    assert_http(s_call("PATCH", s_path(id, s_bob_id, ""), s_alice, "{\"role\": \"moderator\"}",
-                       "If-Match: \"5\"", &json),
+    assert_http(vb_test_http_call("PATCH", s_path(id, s_bob_id, ""), s_alice,
+                                  "{\"role\": \"moderator\"}", "If-Match: \"5\"", &json),
                 409);
     json_decref(json);
-    assert_http(s_call("PATCH", s_path(id, s_bob_id, ""), s_alice, "{\"role\": \"moderator\"}",
-                       "If-Match: \"1\"", &json),
+    assert_http(vb_test_http_call("PATCH", s_path(id, s_bob_id, ""), s_alice,
+                                  "{\"role\": \"moderator\"}", "If-Match: \"1\"", &json),
                 200);
     assert_string_equal(json_string_value(json_object_get(json, "role")), "moderator");
     assert_string_equal(vb_test_http_header("ETag"), "\"2\"");
     json_decref(json);
     /* a private community takes no requests from outside: for carol it does not exist */
-    assert_http(s_call("GET", s_path(id, NULL, ""), s_carol, NULL, NULL, &json), 404);
+    assert_http(vb_test_http_call("GET", s_path(id, NULL, ""), s_carol, NULL, NULL, &json), 404);
     json_decref(json);
-    assert_http(s_call("POST", s_path(id, NULL, "/members"), s_carol, NULL, NULL, &json), 404);
+    assert_http(vb_test_http_call("POST", s_path(id, NULL, "/members"), s_carol, NULL, NULL, &json),
+                404);
     json_decref(json);
     /* results: members publish; the list shows them to members */
-    assert_http(s_call("POST", s_path(id, NULL, "/results"), s_bob,
-                       "{\"title\": \"Peer-Call 7\", \"summary\": \"Notizen\", \"links\": "
-                       "[{\"url\": \"https://media.example/7.mp4\", \"label\": \"Aufzeichnung\", "
-                       "\"kind\": \"recording\"}]}",
-                       NULL, &json),
+    assert_http(vb_test_http_call(
+                    "POST", s_path(id, NULL, "/results"), s_bob,
+                    "{\"title\": \"Peer-Call 7\", \"summary\": \"Notizen\", \"links\": "
+                    "[{\"url\": \"https://media.example/7.mp4\", \"label\": \"Aufzeichnung\", "
+                    "\"kind\": \"recording\"}]}",
+                    NULL, &json),
                 201);
     assert_string_equal(json_string_value(json_object_get(json, "visibility")), "private");
     assert_string_equal(json_string_value(json_array_get(json_object_get(json, "author_ids"), 0)),
                         s_bob_id);
     json_decref(json);
-    assert_http(s_call("POST", s_path(id, NULL, "/results"), s_bob,
-                       "{\"title\": \"X\", \"links\": [{\"url\": \"file:///etc/passwd\"}]}", NULL,
-                       &json),
-                422);
+    assert_http(
+        vb_test_http_call("POST", s_path(id, NULL, "/results"), s_bob,
+                          "{\"title\": \"X\", \"links\": [{\"url\": \"file:///etc/passwd\"}]}",
+                          NULL, &json),
+        422);
     s_assert_problem(json, 422, "result.links[0].url");
     json_decref(json);
-    assert_http(s_call("GET", s_path(id, NULL, "/results"), s_bob, NULL, NULL, &json), 200);
+    assert_http(vb_test_http_call("GET", s_path(id, NULL, "/results"), s_bob, NULL, NULL, &json),
+                200);
     assert_int_equal(json_array_size(json_object_get(json, "items")), 1);
     json_decref(json);
     /* the list filter by kind and topic finds it for bob (member), not for carol */
-    assert_http(s_call("GET", "/v1/communities?kind=peer_circle&topic=fs.peer_learning&limit=200",
-                       s_carol, NULL, NULL, &json),
+    assert_http(vb_test_http_call(
+                    "GET", "/v1/communities?kind=peer_circle&topic=fs.peer_learning&limit=200",
+                    s_carol, NULL, NULL, &json),
                 200);
     size_t i;
     json_t *item;
@@ -367,9 +352,11 @@ test_private_pending_roles_results(void **state)
     }
     json_decref(json);
     /* a host archives */
-    assert_http(s_call("POST", s_path(id, NULL, "/archive"), s_bob, NULL, NULL, &json), 403);
+    assert_http(vb_test_http_call("POST", s_path(id, NULL, "/archive"), s_bob, NULL, NULL, &json),
+                403);
     json_decref(json);
-    assert_http(s_call("POST", s_path(id, NULL, "/archive"), s_alice, NULL, NULL, &json), 200);
+    assert_http(vb_test_http_call("POST", s_path(id, NULL, "/archive"), s_alice, NULL, NULL, &json),
+                200);
     assert_string_equal(json_string_value(json_object_get(json, "status")), "archived");
     json_decref(json);
     free(id);
@@ -381,35 +368,41 @@ test_pending_approval_and_idempotency(void **state)
     (void)state;
     char *id = s_propose(s_alice, ", \"join_policy\": \"approval\", \"capacity\": 2");
     json_t *json = NULL;
-    assert_http(s_call("POST", s_path(id, NULL, "/approve"), s_admin, NULL, NULL, &json), 200);
+    assert_http(vb_test_http_call("POST", s_path(id, NULL, "/approve"), s_admin, NULL, NULL, &json),
+                200);
     json_decref(json);
     char key[96];
     snprintf(key, sizeof key, "Idempotency-Key: join-%s", s_tag);
     for (int i = 0; i < 2; i++) {
-        assert_http(s_call("POST", s_path(id, NULL, "/members"), s_carol, NULL, key, &json), 201);
+        assert_http(
+            vb_test_http_call("POST", s_path(id, NULL, "/members"), s_carol, NULL, key, &json),
+            201);
         assert_string_equal(json_string_value(json_object_get(json, "status")), "pending");
         json_decref(json);
     }
+    assert_http(vb_test_http_call("GET", s_path(id, NULL, "/members?status=pending"), s_carol, NULL,
+                                  NULL, &json),
+                403);
+    json_decref(json);
+    assert_http(vb_test_http_call("GET", s_path(id, NULL, "/members?status=pending"), s_alice, NULL,
+                                  NULL, &json),
+                200);
+    assert_int_equal(json_array_size(json_object_get(json, "items")), 1);
+    json_decref(json);
     assert_http(
-        s_call("GET", s_path(id, NULL, "/members?status=pending"), s_carol, NULL, NULL, &json),
+        vb_test_http_call("POST", s_path(id, s_carol_id, "/approve"), s_carol, NULL, NULL, &json),
         403);
     json_decref(json);
     assert_http(
-        s_call("GET", s_path(id, NULL, "/members?status=pending"), s_alice, NULL, NULL, &json),
+        vb_test_http_call("POST", s_path(id, s_carol_id, "/approve"), s_alice, NULL, NULL, &json),
         200);
-    assert_int_equal(json_array_size(json_object_get(json, "items")), 1);
-    json_decref(json);
-    assert_http(s_call("POST", s_path(id, s_carol_id, "/approve"), s_carol, NULL, NULL, &json),
-                403);
-    json_decref(json);
-    assert_http(s_call("POST", s_path(id, s_carol_id, "/approve"), s_alice, NULL, NULL, &json),
-                200);
     assert_string_equal(json_string_value(json_object_get(json, "status")), "active");
     json_decref(json);
     /* capacity 2 reached (alice, carol): staff adding bob gets a clear 422 */
     char body[128];
     snprintf(body, sizeof body, "{\"person_id\": \"%s\"}", s_bob_id);
-    assert_http(s_call("POST", s_path(id, NULL, "/members"), s_admin, body, NULL, &json), 422);
+    assert_http(vb_test_http_call("POST", s_path(id, NULL, "/members"), s_admin, body, NULL, &json),
+                422);
     s_assert_problem(json, 422, NULL);
     assert_non_null(strstr(json_string_value(json_object_get(json, "detail")), "full"));
     json_decref(json);

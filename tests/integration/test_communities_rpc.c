@@ -23,7 +23,7 @@
 #include "vb/ids.h"
 #include "vb/rpc_client.h"
 #include "vb_test_db.h"
-#include "vb_test_node.h"
+#include "vb_test_rpc.h"
 
 typedef Verbund__Rpc__V1__Caller caller_t;
 typedef Verbund__Communities__V1__Community community_t;
@@ -56,35 +56,14 @@ s_caller(caller_t *caller, const char *id, Verbund__Rpc__V1__Role role, const ch
 }
 
 static int
-s_bool_row(void *arg, const vb_db_row_t *row)
-{
-    *(bool *)arg = vb_db_row_bool(row, 0);
-    return 0;
-}
-
-static int
 s_setup(void **state)
 {
     (void)state;
-    const char *endpoint = vb_test_env("VERBUND_COMMUNITIES_ENDPOINT");
-    const char *conninfo = vb_test_env("VERBUND_DATABASE_URL");
-    if (!endpoint || !conninfo) {
-        print_error("the node's env is missing: run under the node fixture\n");
+    s_client = vb_test_rpc_open("VERBUND_COMMUNITIES_ENDPOINT", 3000, 10000);
+    if (!s_client)
         return -1;
-    }
-    vb_rpc_client_options_t options = {.endpoint = endpoint, .attempt_timeout_ms = 3000};
-    s_client = vb_rpc_client_new(&options);
-    char err[512] = "";
-    vb_db_options_t db_options = {
-        .conninfo = conninfo, .schema = "public", .connect_timeout_ms = 10000};
-    s_db = vb_db_new(&db_options, err, sizeof err);
-    if (!s_db || !s_client) {
-        print_error("setup: %s\n", err);
-        return -1;
-    }
-    if (vb_db_exec(s_db, "SELECT to_regclass('stream.log') IS NOT NULL", NULL, 0, s_bool_row,
-                   &s_has_log, NULL) != VB_STATUS_OK)
-        return -1;
+    s_db = vb_test_db_open("public");
+    s_has_log = vb_test_db_has_stream_log(s_db);
     for (size_t i = 0; i < 6; i++)
         vb_uuid7(s_ids[i]);
     snprintf(s_tag, sizeof s_tag, "c%.4s%.4s", s_ids[0] + 24, s_ids[0] + 28);
@@ -97,15 +76,11 @@ s_setup(void **state)
     return 0;
 }
 
-static Verbund__Rpc__V1__Reply *s_last;
-
 static int
 s_teardown(void **state)
 {
     (void)state;
-    if (s_last)
-        verbund__rpc__v1__reply__free_unpacked(s_last, NULL);
-    vb_rpc_client_destroy(&s_client);
+    vb_test_rpc_close();
     vb_db_destroy(&s_db);
     return 0;
 }
@@ -113,25 +88,15 @@ s_teardown(void **state)
 /* ---- calls ---- */
 
 /* Calls method as caller (key may be NULL); on success *out (when given) is the decoded reply
- * of type (caller frees). Returns the status; s_last keeps the reply for messages. */
+ * of type (caller frees). Returns the status; vb_test_rpc_last() keeps the reply. */
 static vb_status_t
 s_call_key(const caller_t *caller, const char *method, const void *request, const char *key,
            const ProtobufCMessageDescriptor *type, void *out)
 {
-    if (s_last)
-        verbund__rpc__v1__reply__free_unpacked(s_last, NULL);
-    s_last = NULL;
     bool write = strstr(method, "List") == NULL && strstr(method, "Get") == NULL;
     vb_rpc_call_options_t options = {
         .deadline_ms = 10000, .caller = caller, .idempotency_key = key, .write = write};
-    vb_status_t status = vb_rpc_client_call(s_client, method, request, &options, &s_last);
-    if (out)
-        *(void **)out = NULL;
-    if (s_last && type && out && (status == VB_STATUS_OK || status == VB_STATUS_CREATED)) {
-        *(void **)out = vb_rpc_reply_unpack(s_last, type);
-        assert_non_null(*(void **)out);
-    }
-    return status;
+    return vb_test_rpc_call_owned(s_client, method, request, &options, type, out);
 }
 
 static vb_status_t
@@ -140,30 +105,6 @@ s_call(const caller_t *caller, const char *method, const void *request,
 {
     return s_call_key(caller, method, request, NULL, type, out);
 }
-
-#define assert_status(expected, expr)                                                              \
-    do {                                                                                           \
-        vb_status_t got_ = (expr);                                                                 \
-        if (got_ != (expected))                                                                    \
-            fail_msg("%s: expected %s, got %s (%s)", #expr, vb_status_name(expected),              \
-                     vb_status_name(got_), s_last ? s_last->message : "no reply");                 \
-    } while (0)
-
-/* True when the last reply has a field error for field. */
-static bool
-s_field_error(const char *field)
-{
-    for (size_t i = 0; s_last && i < s_last->n_field_errors; i++)
-        if (strcmp(s_last->field_errors[i]->field, field) == 0)
-            return true;
-    return false;
-}
-
-#define assert_field_error(field)                                                                  \
-    do {                                                                                           \
-        if (!s_field_error(field))                                                                 \
-            fail_msg("no field error for %s (%s)", (field), s_last ? s_last->message : "-");       \
-    } while (0)
 
 /* A valid proposal; name gets the run's tag so tests can find their rows. */
 static void
@@ -497,7 +438,7 @@ test_bad_input_changes_nothing(void **state)
         vb_status_t got = s_call(&s_alice, "communities.CommunityPropose", &request, NULL, NULL);
         if (got != expected)
             fail_msg("%s: expected %s, got %s (%s)", cases[i].why, vb_status_name(expected),
-                     vb_status_name(got), s_last ? s_last->message : "-");
+                     vb_status_name(got), vb_test_rpc_message());
         if (cases[i].field)
             assert_field_error(cases[i].field);
     }
@@ -642,7 +583,7 @@ test_join_leave_capacity(void **state)
     protobuf_c_message_free_unpacked(&joined->base, NULL);
     assert_status(VB_STATUS_CONFLICT, s_join(&s_bob, id, NULL, ROLE(MEMBER), NULL));
     assert_status(VB_STATUS_UNPROCESSABLE, s_join(&s_carol, id, NULL, ROLE(MEMBER), NULL));
-    assert_non_null(strstr(s_last->message, "full"));
+    assert_non_null(strstr(vb_test_rpc_last()->message, "full"));
     /* a member acts only for itself; hosts cannot exceed capacity either */
     assert_status(VB_STATUS_FORBIDDEN, s_join(&s_bob, id, s_carol.person_id, ROLE(MEMBER), NULL));
     assert_status(VB_STATUS_UNPROCESSABLE,

@@ -114,25 +114,12 @@ s_create(const char *title, bool public_event, const char *extra)
     return id;
 }
 
-static bool
-s_problem_has_field(json_t *problem, const char *field)
-{
-    json_t *errors = json_object_get(problem, "errors");
-    for (size_t i = 0; i < json_array_size(errors); i++)
-        if (strcmp(json_string_value(json_object_get(json_array_get(errors, i), "field")), field) ==
-            0)
-            return true;
-    return false;
-}
-
 static void
 assert_problem(json_t *problem, const char *field)
 {
-    const char *content_type = vb_test_http_header("Content-Type");
-    assert_non_null(content_type);
-    assert_non_null(strstr(content_type, "application/problem+json"));
+    vb_test_assert_problem_json(problem);
     assert_non_null(json_object_get(problem, "detail"));
-    if (field && !s_problem_has_field(problem, field))
+    if (field && !vb_test_json_has_error(problem, field))
         fail_msg("expected a field error at %s: %s", field, vb_test_http_body());
 }
 

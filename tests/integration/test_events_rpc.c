@@ -25,7 +25,9 @@
 #include "vb/ids.h"
 #include "vb/rpc_client.h"
 #include "vb_test_db.h"
+#include "vb_test_faults.h"
 #include "vb_test_node.h"
+#include "vb_test_rpc.h"
 
 typedef Verbund__Rpc__V1__Caller caller_t;
 typedef Verbund__Rpc__V1__Reply reply_t;
@@ -39,9 +41,6 @@ typedef Verbund__Events__V1__Registration registration_t;
 
 static const char *s_endpoint;
 static vb_rpc_client_t *s_client;
-static reply_t *s_last;                 /* the last reply (message, field errors) */
-static ProtobufCMessage *s_kept[16384]; /* decoded bodies, freed after each test */
-static size_t s_kept_count;
 static vb_db_t *s_db;
 
 static caller_t s_staff = {PROTOBUF_C_MESSAGE_INIT(&verbund__rpc__v1__caller__descriptor),
@@ -68,8 +67,7 @@ s_setup(void **state)
         print_error("VERBUND_EVENTS_ENDPOINT unknown: run under the node fixture\n");
         return -1;
     }
-    vb_rpc_client_options_t options = {.endpoint = s_endpoint, .attempt_timeout_ms = 5000};
-    s_client = vb_rpc_client_new(&options);
+    s_client = vb_test_rpc_open("VERBUND_EVENTS_ENDPOINT", 5000, 15000);
     s_db = vb_test_db_open("events");
     return s_client && s_db ? 0 : -1;
 }
@@ -78,30 +76,9 @@ static int
 s_teardown(void **state)
 {
     (void)state;
-    if (s_last)
-        verbund__rpc__v1__reply__free_unpacked(s_last, NULL);
-    s_last = NULL;
-    vb_rpc_client_destroy(&s_client);
+    vb_test_rpc_close();
     vb_db_destroy(&s_db);
     return 0;
-}
-
-static int
-s_free_kept(void **state)
-{
-    (void)state;
-    for (size_t i = 0; i < s_kept_count; i++)
-        protobuf_c_message_free_unpacked(s_kept[i], NULL);
-    s_kept_count = 0;
-    return 0;
-}
-
-static void *
-s_keep(ProtobufCMessage *message)
-{
-    VB_ASSERT(s_kept_count < sizeof s_kept / sizeof s_kept[0]);
-    s_kept[s_kept_count++] = message;
-    return message;
 }
 
 /* A uuid string kept until the test ends. */
@@ -114,60 +91,6 @@ s_uuid(void)
     vb_uuid7(id);
     return id;
 }
-
-/* Calls method; *out (may be NULL) receives the decoded body (kept until the test ends). */
-static vb_status_t
-s_call_key(const char *method, const void *request, const caller_t *caller, const char *key,
-           bool write, const ProtobufCMessageDescriptor *type, void *out)
-{
-    if (s_last)
-        verbund__rpc__v1__reply__free_unpacked(s_last, NULL);
-    s_last = NULL;
-    vb_rpc_call_options_t options = {
-        .deadline_ms = 15000, .caller = caller, .idempotency_key = key, .write = write};
-    vb_status_t status = vb_rpc_client_call(s_client, method, request, &options, &s_last);
-    if (out)
-        *(void **)out = NULL;
-    if (s_last && type && out && (status == VB_STATUS_OK || status == VB_STATUS_CREATED)) {
-        ProtobufCMessage *body = vb_rpc_reply_unpack(s_last, type);
-        assert_non_null(body);
-        *(void **)out = s_keep(body);
-    }
-    return status;
-}
-
-static vb_status_t
-s_call(const char *method, const void *request, const caller_t *caller, bool write,
-       const ProtobufCMessageDescriptor *type, void *out)
-{
-    return s_call_key(method, request, caller, NULL, write, type, out);
-}
-
-#define assert_status(expected, expr)                                                              \
-    do {                                                                                           \
-        vb_status_t got_ = (expr);                                                                 \
-        if (got_ != (expected))                                                                    \
-            fail_msg("%s: expected %s, got %s (%s)", #expr, vb_status_name(expected),              \
-                     vb_status_name(got_), s_last ? s_last->message : "no reply");                 \
-    } while (0)
-
-static bool
-s_has_field_error(const char *field)
-{
-    if (!s_last)
-        return false;
-    for (size_t i = 0; i < s_last->n_field_errors; i++)
-        if (strcmp(s_last->field_errors[i]->field, field) == 0)
-            return true;
-    return false;
-}
-
-#define assert_field_error(path)                                                                   \
-    do {                                                                                           \
-        if (!s_has_field_error(path))                                                              \
-            fail_msg("expected a field error at %s; message: %s", (path),                          \
-                     s_last ? s_last->message : "no reply");                                       \
-    } while (0)
 
 /* A member caller acting as person_id (static storage, one per slot). */
 static caller_t *
@@ -220,8 +143,9 @@ s_create_event(const event_t *event)
         VERBUND__EVENTS__V1__EVENT_CREATE_REQUEST__INIT;
     request.event = (event_t *)event;
     Verbund__Events__V1__EventReply *reply = NULL;
-    assert_status(VB_STATUS_CREATED, s_call("events.EventCreate", &request, &s_staff, true,
-                                            &verbund__events__v1__event_reply__descriptor, &reply));
+    assert_status(VB_STATUS_CREATED,
+                  vb_test_rpc_call("events.EventCreate", &request, &s_staff, true,
+                                   &verbund__events__v1__event_reply__descriptor, &reply));
     assert_true(vb_uuid_valid(reply->event->id));
     return reply->event;
 }
@@ -236,8 +160,9 @@ s_register(const char *event_id, const char *person_id, const char *occurrence_i
     request.person_id = (char *)person_id;
     request.occurrence_id = (char *)(occurrence_id ? occurrence_id : "");
     Verbund__Events__V1__RegistrationReply *reply = NULL;
-    vb_status_t status = s_call("events.RegistrationCreate", &request, caller, true,
-                                &verbund__events__v1__registration_reply__descriptor, &reply);
+    vb_status_t status =
+        vb_test_rpc_call("events.RegistrationCreate", &request, caller, true,
+                         &verbund__events__v1__registration_reply__descriptor, &reply);
     if (out)
         *out = reply ? reply->registration : NULL;
     return status;
@@ -259,8 +184,9 @@ s_registrations(const char *event_id, const char *status, const caller_t *caller
         request.limit = 200;
         Verbund__Events__V1__RegistrationListReply *reply = NULL;
         assert_status(VB_STATUS_OK,
-                      s_call("events.RegistrationList", &request, caller, false,
-                             &verbund__events__v1__registration_list_reply__descriptor, &reply));
+                      vb_test_rpc_call("events.RegistrationList", &request, caller, false,
+                                       &verbund__events__v1__registration_list_reply__descriptor,
+                                       &reply));
         for (size_t i = 0; i < reply->n_items && count < max; i++)
             items[count++] = reply->items[i];
         if (!reply->next_cursor[0])
@@ -276,8 +202,9 @@ s_get_event(const char *id, const caller_t *caller)
     Verbund__Events__V1__EventGetRequest request = VERBUND__EVENTS__V1__EVENT_GET_REQUEST__INIT;
     request.id = (char *)id;
     Verbund__Events__V1__EventReply *reply = NULL;
-    assert_status(VB_STATUS_OK, s_call("events.EventGet", &request, caller, false,
-                                       &verbund__events__v1__event_reply__descriptor, &reply));
+    assert_status(VB_STATUS_OK,
+                  vb_test_rpc_call("events.EventGet", &request, caller, false,
+                                   &verbund__events__v1__event_reply__descriptor, &reply));
     return reply->event;
 }
 
@@ -432,13 +359,14 @@ test_bad_events_are_refused_and_change_nothing(void **state)
         Verbund__Events__V1__EventCreateRequest request =
             VERBUND__EVENTS__V1__EVENT_CREATE_REQUEST__INIT;
         request.event = event;
-        vb_status_t status = s_call("events.EventCreate", &request, &s_staff, true, NULL, NULL);
+        vb_status_t status =
+            vb_test_rpc_call("events.EventCreate", &request, &s_staff, true, NULL, NULL);
         if (status != rows[i].status)
             fail_msg("%s: expected %s, got %s (%s)", rows[i].name, vb_status_name(rows[i].status),
-                     vb_status_name(status), s_last ? s_last->message : "");
-        if (!s_has_field_error(rows[i].field))
+                     vb_status_name(status), vb_test_rpc_last() ? vb_test_rpc_last()->message : "");
+        if (!vb_test_rpc_has_field_error(rows[i].field))
             fail_msg("%s: expected a field error at %s; message: %s", rows[i].name, rows[i].field,
-                     s_last ? s_last->message : "");
+                     vb_test_rpc_last() ? vb_test_rpc_last()->message : "");
     }
     /* a member may not create events at all */
     event_t *event = s_event_template("Member event", 10);
@@ -447,14 +375,14 @@ test_bad_events_are_refused_and_change_nothing(void **state)
         VERBUND__EVENTS__V1__EVENT_CREATE_REQUEST__INIT;
     request.event = event;
     assert_status(VB_STATUS_FORBIDDEN,
-                  s_call("events.EventCreate", &request, s_member(event->organiser_person_id), true,
-                         NULL, NULL));
+                  vb_test_rpc_call("events.EventCreate", &request,
+                                   s_member(event->organiser_person_id), true, NULL, NULL));
     Verbund__Events__V1__EventListRequest list = VERBUND__EVENTS__V1__EVENT_LIST_REQUEST__INIT;
     list.community_id = community;
     Verbund__Events__V1__EventListReply *listed = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("events.EventList", &list, &s_staff, false,
-                         &verbund__events__v1__event_list_reply__descriptor, &listed));
+                  vb_test_rpc_call("events.EventList", &list, &s_staff, false,
+                                   &verbund__events__v1__event_list_reply__descriptor, &listed));
     assert_int_equal(listed->n_items, 0);
 }
 
@@ -669,14 +597,14 @@ test_registration_rules_refuse_without_change(void **state)
         VERBUND__EVENTS__V1__REGISTRATION_CANCEL_REQUEST__INIT;
     cancel.event_id = event->id;
     cancel.id = registration->id;
-    assert_status(VB_STATUS_FORBIDDEN,
-                  s_call("events.RegistrationCancel", &cancel, s_member(bob), true, NULL, NULL));
+    assert_status(VB_STATUS_FORBIDDEN, vb_test_rpc_call("events.RegistrationCancel", &cancel,
+                                                        s_member(bob), true, NULL, NULL));
     /* nor list the event's registrations */
     Verbund__Events__V1__RegistrationListRequest list =
         VERBUND__EVENTS__V1__REGISTRATION_LIST_REQUEST__INIT;
     list.event_id = event->id;
-    assert_status(VB_STATUS_FORBIDDEN,
-                  s_call("events.RegistrationList", &list, s_member(bob), false, NULL, NULL));
+    assert_status(VB_STATUS_FORBIDDEN, vb_test_rpc_call("events.RegistrationList", &list,
+                                                        s_member(bob), false, NULL, NULL));
     /* ids that are not UUIDs: 400 */
     assert_status(VB_STATUS_BAD_REQUEST,
                   s_register(event->id, "' OR 1=1; --", NULL, &s_staff, NULL));
@@ -709,23 +637,25 @@ test_registration_rules_refuse_without_change(void **state)
     cancel_event.reason = (char *)"speaker ill";
     Verbund__Events__V1__EventReply *cancelled = NULL;
     /* a member who is not the organiser may not cancel it */
-    assert_status(VB_STATUS_FORBIDDEN,
-                  s_call("events.EventCancel", &cancel_event, s_member(alice), true, NULL, NULL));
+    assert_status(VB_STATUS_FORBIDDEN, vb_test_rpc_call("events.EventCancel", &cancel_event,
+                                                        s_member(alice), true, NULL, NULL));
     assert_status(VB_STATUS_OK,
-                  s_call("events.EventCancel", &cancel_event, s_member(event->organiser_person_id),
-                         true, &verbund__events__v1__event_reply__descriptor, &cancelled));
+                  vb_test_rpc_call("events.EventCancel", &cancel_event,
+                                   s_member(event->organiser_person_id), true,
+                                   &verbund__events__v1__event_reply__descriptor, &cancelled));
     assert_int_equal(cancelled->event->status,
                      VERBUND__EVENTS__V1__EVENT_STATUS__EVENT_STATUS_CANCELLED);
     assert_int_equal(cancelled->event->version, 2);
-    assert_status(VB_STATUS_OK, s_call("events.EventCancel", &cancel_event, &s_staff, true,
-                                       &verbund__events__v1__event_reply__descriptor, &cancelled));
+    assert_status(VB_STATUS_OK,
+                  vb_test_rpc_call("events.EventCancel", &cancel_event, &s_staff, true,
+                                   &verbund__events__v1__event_reply__descriptor, &cancelled));
     assert_int_equal(cancelled->event->version, 2);
     assert_int_equal(s_emitted(event->id, "verbund.events.event.cancelled.v1"), 1);
     assert_status(VB_STATUS_UNPROCESSABLE, s_register(event->id, bob, NULL, &s_staff, NULL));
     assert_int_equal(s_registrations(event->id, "", &s_staff, items, 8), 1);
     /* alice cancels her own registration */
-    assert_status(VB_STATUS_OK,
-                  s_call("events.RegistrationCancel", &cancel, s_member(alice), true, NULL, NULL));
+    assert_status(VB_STATUS_OK, vb_test_rpc_call("events.RegistrationCancel", &cancel,
+                                                 s_member(alice), true, NULL, NULL));
 }
 
 static void
@@ -742,15 +672,18 @@ test_idempotent_registration(void **state)
     request.person_id = person;
     Verbund__Events__V1__RegistrationReply *first = NULL, *again = NULL;
     assert_status(VB_STATUS_CREATED,
-                  s_call_key("events.RegistrationCreate", &request, &s_staff, key, true,
-                             &verbund__events__v1__registration_reply__descriptor, &first));
+                  vb_test_rpc_call_key("events.RegistrationCreate", &request, &s_staff, key, true,
+                                       &verbund__events__v1__registration_reply__descriptor,
+                                       &first));
     assert_status(VB_STATUS_CREATED,
-                  s_call_key("events.RegistrationCreate", &request, &s_staff, key, true,
-                             &verbund__events__v1__registration_reply__descriptor, &again));
+                  vb_test_rpc_call_key("events.RegistrationCreate", &request, &s_staff, key, true,
+                                       &verbund__events__v1__registration_reply__descriptor,
+                                       &again));
     assert_string_equal(first->registration->id, again->registration->id);
     request.person_id = other; /* the same key with another body */
-    assert_status(VB_STATUS_UNPROCESSABLE, s_call_key("events.RegistrationCreate", &request,
-                                                      &s_staff, key, true, NULL, NULL));
+    assert_status(VB_STATUS_UNPROCESSABLE,
+                  vb_test_rpc_call_key("events.RegistrationCreate", &request, &s_staff, key, true,
+                                       NULL, NULL));
     registration_t *items[8];
     assert_int_equal(s_registrations(event->id, "", &s_staff, items, 8), 1);
 }
@@ -774,8 +707,9 @@ test_series_keeps_local_time_and_occurrences_move_and_cancel(void **state)
     list.event_id = event->id;
     Verbund__Events__V1__OccurrenceListReply *occurrences = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("events.OccurrenceList", &list, s_member(s_uuid()), false,
-                         &verbund__events__v1__occurrence_list_reply__descriptor, &occurrences));
+                  vb_test_rpc_call("events.OccurrenceList", &list, s_member(s_uuid()), false,
+                                   &verbund__events__v1__occurrence_list_reply__descriptor,
+                                   &occurrences));
     assert_int_equal(occurrences->n_items, 4);
     static const char *const utc[] = {"2030-10-15T15:00:00Z", "2030-10-22T15:00:00Z",
                                       "2030-10-29T16:00:00Z", "2030-11-05T16:00:00Z"};
@@ -807,16 +741,17 @@ test_series_keeps_local_time_and_occurrences_move_and_cancel(void **state)
     move.id = (char *)second;
     move.start_local = (char *)"2030-10-22T18:00:00";
     move.end_local = (char *)"2030-10-22T17:00:00";
-    assert_status(VB_STATUS_FORBIDDEN,
-                  s_call("events.OccurrenceMove", &move, s_member(ann), true, NULL, NULL));
+    assert_status(VB_STATUS_FORBIDDEN, vb_test_rpc_call("events.OccurrenceMove", &move,
+                                                        s_member(ann), true, NULL, NULL));
     assert_status(VB_STATUS_UNPROCESSABLE,
-                  s_call("events.OccurrenceMove", &move, &s_staff, true, NULL, NULL));
+                  vb_test_rpc_call("events.OccurrenceMove", &move, &s_staff, true, NULL, NULL));
     assert_field_error("end_local");
     move.end_local = (char *)"2030-10-22T20:00:00";
     Verbund__Events__V1__OccurrenceReply *moved = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("events.OccurrenceMove", &move, s_member(event->organiser_person_id), true,
-                         &verbund__events__v1__occurrence_reply__descriptor, &moved));
+                  vb_test_rpc_call("events.OccurrenceMove", &move,
+                                   s_member(event->organiser_person_id), true,
+                                   &verbund__events__v1__occurrence_reply__descriptor, &moved));
     assert_true(moved->occurrence->moved);
     assert_string_equal(moved->occurrence->start_at, "2030-10-22T16:00:00Z");
     assert_int_equal(moved->occurrence->version, 2);
@@ -829,8 +764,8 @@ test_series_keeps_local_time_and_occurrences_move_and_cancel(void **state)
     cancel.reason = (char *)"room not available";
     Verbund__Events__V1__OccurrenceReply *cancelled = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("events.OccurrenceCancel", &cancel, &s_staff, true,
-                         &verbund__events__v1__occurrence_reply__descriptor, &cancelled));
+                  vb_test_rpc_call("events.OccurrenceCancel", &cancel, &s_staff, true,
+                                   &verbund__events__v1__occurrence_reply__descriptor, &cancelled));
     assert_int_equal(cancelled->occurrence->status,
                      VERBUND__EVENTS__V1__EVENT_STATUS__EVENT_STATUS_CANCELLED);
     assert_status(VB_STATUS_UNPROCESSABLE, s_register(event->id, s_uuid(), third, &s_staff, NULL));
@@ -844,7 +779,7 @@ test_series_keeps_local_time_and_occurrences_move_and_cancel(void **state)
     update.update_mask = mask;
     update.n_update_mask = 1;
     assert_status(VB_STATUS_BAD_REQUEST,
-                  s_call("events.EventUpdate", &update, &s_staff, true, NULL, NULL));
+                  vb_test_rpc_call("events.EventUpdate", &update, &s_staff, true, NULL, NULL));
     assert_field_error("update_mask[0]");
 }
 
@@ -869,15 +804,16 @@ test_capacity_change_promotes_and_cannot_drop_below_confirmed(void **state)
     update.expected_version = 1;
     change.capacity = 0;
     assert_status(VB_STATUS_UNPROCESSABLE,
-                  s_call("events.EventUpdate", &update, &s_staff, true, NULL, NULL));
+                  vb_test_rpc_call("events.EventUpdate", &update, &s_staff, true, NULL, NULL));
     change.capacity = 2;
     update.expected_version = 7;
     assert_status(VB_STATUS_CONFLICT,
-                  s_call("events.EventUpdate", &update, &s_staff, true, NULL, NULL));
+                  vb_test_rpc_call("events.EventUpdate", &update, &s_staff, true, NULL, NULL));
     update.expected_version = 1;
     Verbund__Events__V1__EventReply *updated = NULL;
-    assert_status(VB_STATUS_OK, s_call("events.EventUpdate", &update, &s_staff, true,
-                                       &verbund__events__v1__event_reply__descriptor, &updated));
+    assert_status(VB_STATUS_OK,
+                  vb_test_rpc_call("events.EventUpdate", &update, &s_staff, true,
+                                   &verbund__events__v1__event_reply__descriptor, &updated));
     assert_int_equal(updated->event->version, 2);
     assert_int_equal(updated->event->confirmed_count, 2);
     assert_int_equal(s_emitted(registration->id, "verbund.events.registration.promoted.v1"), 1);
@@ -900,11 +836,12 @@ test_checkins_by_registration_or_person(void **state)
     checkin.event_id = event->id;
     checkin.person_id = person;
     /* the person itself may not check in: staff or the organiser record it */
-    assert_status(VB_STATUS_FORBIDDEN,
-                  s_call("events.CheckinCreate", &checkin, s_member(person), true, NULL, NULL));
+    assert_status(VB_STATUS_FORBIDDEN, vb_test_rpc_call("events.CheckinCreate", &checkin,
+                                                        s_member(person), true, NULL, NULL));
     Verbund__Events__V1__RegistrationReply *recorded = NULL;
-    assert_status(VB_STATUS_CREATED,
-                  s_call("events.CheckinCreate", &checkin, s_member(event->organiser_person_id),
+    assert_status(
+        VB_STATUS_CREATED,
+        vb_test_rpc_call("events.CheckinCreate", &checkin, s_member(event->organiser_person_id),
                          true, &verbund__events__v1__registration_reply__descriptor, &recorded));
     assert_true(recorded->registration->checked_in_at[0]);
     assert_false(recorded->registration->no_show);
@@ -912,22 +849,23 @@ test_checkins_by_registration_or_person(void **state)
     checkin.person_id = absent;
     checkin.no_show = true;
     assert_status(VB_STATUS_CREATED,
-                  s_call("events.CheckinCreate", &checkin, &s_staff, true,
-                         &verbund__events__v1__registration_reply__descriptor, &recorded));
+                  vb_test_rpc_call("events.CheckinCreate", &checkin, &s_staff, true,
+                                   &verbund__events__v1__registration_reply__descriptor,
+                                   &recorded));
     assert_true(recorded->registration->no_show);
     assert_string_equal(recorded->registration->checked_in_at, "");
     checkin.person_id = waiting; /* not registered */
     checkin.no_show = false;
     assert_status(VB_STATUS_NOT_FOUND,
-                  s_call("events.CheckinCreate", &checkin, &s_staff, true, NULL, NULL));
+                  vb_test_rpc_call("events.CheckinCreate", &checkin, &s_staff, true, NULL, NULL));
     checkin.person_id = (char *)"";
     assert_status(VB_STATUS_BAD_REQUEST,
-                  s_call("events.CheckinCreate", &checkin, &s_staff, true, NULL, NULL));
+                  vb_test_rpc_call("events.CheckinCreate", &checkin, &s_staff, true, NULL, NULL));
     /* closing waits until the event took place */
     Verbund__Events__V1__EventCloseRequest close = VERBUND__EVENTS__V1__EVENT_CLOSE_REQUEST__INIT;
     close.id = event->id;
     assert_status(VB_STATUS_UNPROCESSABLE,
-                  s_call("events.EventClose", &close, &s_staff, true, NULL, NULL));
+                  vb_test_rpc_call("events.EventClose", &close, &s_staff, true, NULL, NULL));
 }
 
 /* ---- knowledge café, booths, agenda ---- */
@@ -955,7 +893,7 @@ s_assign(const char *event_id, Verbund__Events__V1__TableAssignment **items, siz
     request.assignments = items;
     request.n_assignments = count;
     request.replace = replace;
-    return s_call("events.TableAssignmentPut", &request, caller, true, NULL, NULL);
+    return vb_test_rpc_call("events.TableAssignmentPut", &request, caller, true, NULL, NULL);
 }
 
 static size_t
@@ -966,8 +904,9 @@ s_assignment_count(const char *event_id)
     request.event_id = (char *)event_id;
     Verbund__Events__V1__TableAssignmentListReply *reply = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("events.TableAssignmentList", &request, &s_service, false,
-                         &verbund__events__v1__table_assignment_list_reply__descriptor, &reply));
+                  vb_test_rpc_call("events.TableAssignmentList", &request, &s_service, false,
+                                   &verbund__events__v1__table_assignment_list_reply__descriptor,
+                                   &reply));
     return reply->n_items;
 }
 
@@ -992,12 +931,12 @@ test_knowledge_cafe_tables_and_assignments(void **state)
         request.table = &table;
         Verbund__Events__V1__TableReply *reply = NULL;
         assert_status(VB_STATUS_CREATED,
-                      s_call("events.TableCreate", &request, &s_staff, true,
-                             &verbund__events__v1__table_reply__descriptor, &reply));
+                      vb_test_rpc_call("events.TableCreate", &request, &s_staff, true,
+                                       &verbund__events__v1__table_reply__descriptor, &reply));
         tables[t] = reply->table->id;
         table.capacity = 0;
         assert_status(VB_STATUS_UNPROCESSABLE,
-                      s_call("events.TableCreate", &request, &s_staff, true, NULL, NULL));
+                      vb_test_rpc_call("events.TableCreate", &request, &s_staff, true, NULL, NULL));
         assert_field_error("table.capacity");
     }
     /* matchmaking reads the tables and registrations with its SERVICE role */
@@ -1005,8 +944,8 @@ test_knowledge_cafe_tables_and_assignments(void **state)
     list.event_id = event->id;
     Verbund__Events__V1__TableListReply *listed = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("events.TableList", &list, &s_service, false,
-                         &verbund__events__v1__table_list_reply__descriptor, &listed));
+                  vb_test_rpc_call("events.TableList", &list, &s_service, false,
+                                   &verbund__events__v1__table_list_reply__descriptor, &listed));
     assert_int_equal(listed->n_items, 2);
     char *persons[3] = {s_uuid(), s_uuid(), s_uuid()};
     for (int p = 0; p < 3; p++) {
@@ -1017,8 +956,8 @@ test_knowledge_cafe_tables_and_assignments(void **state)
         request.person_id = persons[p];
         request.table_preferences = preferences;
         request.n_table_preferences = 2;
-        assert_status(VB_STATUS_CREATED, s_call("events.RegistrationCreate", &request,
-                                                s_member(persons[p]), true, NULL, NULL));
+        assert_status(VB_STATUS_CREATED, vb_test_rpc_call("events.RegistrationCreate", &request,
+                                                          s_member(persons[p]), true, NULL, NULL));
     }
     registration_t *items[8];
     assert_int_equal(s_registrations(event->id, "confirmed", &s_service, items, 8), 3);
@@ -1031,8 +970,8 @@ test_knowledge_cafe_tables_and_assignments(void **state)
     wrong.person_id = s_uuid();
     wrong.table_preferences = unknown;
     wrong.n_table_preferences = 1;
-    assert_status(VB_STATUS_UNPROCESSABLE,
-                  s_call("events.RegistrationCreate", &wrong, &s_staff, true, NULL, NULL));
+    assert_status(VB_STATUS_UNPROCESSABLE, vb_test_rpc_call("events.RegistrationCreate", &wrong,
+                                                            &s_staff, true, NULL, NULL));
 
     Verbund__Events__V1__TableAssignment *good[] = {
         s_seat(1, tables[0], persons[0]),
@@ -1076,12 +1015,12 @@ test_knowledge_cafe_tables_and_assignments(void **state)
     booth_request.booth = &booth;
     Verbund__Events__V1__BoothReply *booth_reply = NULL;
     assert_status(VB_STATUS_CREATED,
-                  s_call("events.BoothCreate", &booth_request, &s_staff, true,
-                         &verbund__events__v1__booth_reply__descriptor, &booth_reply));
+                  vb_test_rpc_call("events.BoothCreate", &booth_request, &s_staff, true,
+                                   &verbund__events__v1__booth_reply__descriptor, &booth_reply));
     assert_string_equal(booth_reply->booth->pitch_start_at, "2030-03-05T09:30:00Z");
     booth.project_name = (char *)"";
-    assert_status(VB_STATUS_UNPROCESSABLE,
-                  s_call("events.BoothCreate", &booth_request, &s_staff, true, NULL, NULL));
+    assert_status(VB_STATUS_UNPROCESSABLE, vb_test_rpc_call("events.BoothCreate", &booth_request,
+                                                            &s_staff, true, NULL, NULL));
     Verbund__Events__V1__AgendaItem item = VERBUND__EVENTS__V1__AGENDA_ITEM__INIT;
     char *speakers[1] = {s_uuid()};
     item.kind = VERBUND__EVENTS__V1__AGENDA_ITEM_KIND__AGENDA_ITEM_KIND_PITCH;
@@ -1094,17 +1033,19 @@ test_knowledge_cafe_tables_and_assignments(void **state)
         VERBUND__EVENTS__V1__AGENDA_ITEM_CREATE_REQUEST__INIT;
     agenda_request.event_id = event->id;
     agenda_request.item = &item;
-    assert_status(VB_STATUS_CREATED,
-                  s_call("events.AgendaItemCreate", &agenda_request, &s_staff, true, NULL, NULL));
+    assert_status(VB_STATUS_CREATED, vb_test_rpc_call("events.AgendaItemCreate", &agenda_request,
+                                                      &s_staff, true, NULL, NULL));
     item.kind = VERBUND__EVENTS__V1__AGENDA_ITEM_KIND__AGENDA_ITEM_KIND_UNSPECIFIED;
-    assert_status(VB_STATUS_UNPROCESSABLE,
-                  s_call("events.AgendaItemCreate", &agenda_request, &s_staff, true, NULL, NULL));
+    assert_status(
+        VB_STATUS_UNPROCESSABLE,
+        vb_test_rpc_call("events.AgendaItemCreate", &agenda_request, &s_staff, true, NULL, NULL));
     Verbund__Events__V1__AgendaListRequest agenda = VERBUND__EVENTS__V1__AGENDA_LIST_REQUEST__INIT;
     agenda.event_id = event->id;
     Verbund__Events__V1__AgendaListReply *agenda_reply = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("events.AgendaList", &agenda, s_member(persons[0]), false,
-                         &verbund__events__v1__agenda_list_reply__descriptor, &agenda_reply));
+                  vb_test_rpc_call("events.AgendaList", &agenda, s_member(persons[0]), false,
+                                   &verbund__events__v1__agenda_list_reply__descriptor,
+                                   &agenda_reply));
     assert_int_equal(agenda_reply->n_items, 1);
     assert_int_equal(agenda_reply->items[0]->n_speaker_person_ids, 1);
 }
@@ -1115,67 +1056,22 @@ static void
 test_garbage_frames_keep_the_service_answering(void **state)
 {
     (void)state;
-    void *context = zmq_ctx_new();
-    void *dealer = zmq_socket(context, ZMQ_DEALER);
-    int linger = 0;
-    zmq_setsockopt(dealer, ZMQ_LINGER, &linger, sizeof linger);
-    assert_int_equal(zmq_connect(dealer, s_endpoint), 0);
-    uint8_t buffer[4096];
-    for (int i = 0; i < 500; i++) {
-        size_t length = randombytes_uniform(1025);
-        randombytes_buf(buffer, length);
-        assert_true(zmq_send(dealer, buffer, length, 0) >= 0);
-    }
-    /* a real RegistrationCreate envelope truncated at every length */
+    /* a RegistrationCreate envelope to truncate at every length */
     Verbund__Events__V1__RegistrationCreateRequest request =
         VERBUND__EVENTS__V1__REGISTRATION_CREATE_REQUEST__INIT;
     request.event_id = s_uuid();
     request.person_id = s_uuid();
-    uint8_t body[512];
-    size_t body_length = verbund__events__v1__registration_create_request__pack(&request, body);
-    Verbund__Rpc__V1__Envelope envelope = VERBUND__RPC__V1__ENVELOPE__INIT;
-    envelope.method = (char *)"events.RegistrationCreate";
-    envelope.request_id = (char *)"garbage-1";
-    envelope.caller = &s_staff;
-    envelope.body.data = body;
-    envelope.body.len = body_length;
-    size_t packed_length = verbund__rpc__v1__envelope__pack(&envelope, buffer);
-    for (size_t cut = 0; cut < packed_length; cut++)
-        assert_true(zmq_send(dealer, buffer, cut, 0) >= 0);
-    /* a well-formed envelope with a garbage body, and an unknown method */
-    uint8_t junk[64];
-    randombytes_buf(junk, sizeof junk);
-    envelope.body.data = junk;
-    envelope.body.len = sizeof junk;
-    packed_length = verbund__rpc__v1__envelope__pack(&envelope, buffer);
-    assert_true(zmq_send(dealer, buffer, packed_length, 0) >= 0);
-    envelope.method = (char *)"events.DropAllTables";
-    envelope.body.len = 0;
-    packed_length = verbund__rpc__v1__envelope__pack(&envelope, buffer);
-    assert_true(zmq_send(dealer, buffer, packed_length, 0) >= 0);
+    vb_test_raw_t raw;
+    vb_test_raw_open(&raw, s_endpoint);
+    vb_test_garbage_t garbage = {.random_frames = 500,
+                                 .method = "events.RegistrationCreate",
+                                 .request = &request.base,
+                                 .caller = &s_staff,
+                                 .unknown_method = "events.DropAllTables"};
+    vb_test_send_garbage(&raw, &garbage);
     /* every reply decodes and none is a success */
-    int replies = 0;
-    int64_t until = vb_test_now_ms() + 1500;
-    while (vb_test_now_ms() < until) {
-        zmq_pollitem_t item = {dealer, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&item, 1, 50) <= 0)
-            continue;
-        zmq_msg_t msg;
-        zmq_msg_init(&msg);
-        while (zmq_msg_recv(&msg, dealer, ZMQ_DONTWAIT) >= 0) {
-            reply_t *reply =
-                verbund__rpc__v1__reply__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
-            assert_non_null(reply);
-            assert_int_not_equal(reply->status, VERBUND__RPC__V1__STATUS__STATUS_OK);
-            assert_int_not_equal(reply->status, VERBUND__RPC__V1__STATUS__STATUS_CREATED);
-            verbund__rpc__v1__reply__free_unpacked(reply, NULL);
-            replies++;
-        }
-        zmq_msg_close(&msg);
-    }
-    assert_true(replies >= 2);
-    zmq_close(dealer);
-    zmq_ctx_term(context);
+    assert_true(vb_test_drain_error_replies(&raw, 1500, false) >= 2);
+    vb_test_raw_close(&raw);
     /* the service still does real work */
     event_t *event = s_create_event(s_event_template("After the garbage", 1));
     assert_status(VB_STATUS_CREATED, s_register(event->id, s_uuid(), NULL, &s_staff, NULL));
@@ -1185,18 +1081,23 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_create_and_get_an_event, s_free_kept),
-        cmocka_unit_test_teardown(test_bad_events_are_refused_and_change_nothing, s_free_kept),
-        cmocka_unit_test_teardown(test_concurrent_registrations_never_overbook, s_free_kept),
-        cmocka_unit_test_teardown(test_registration_rules_refuse_without_change, s_free_kept),
-        cmocka_unit_test_teardown(test_idempotent_registration, s_free_kept),
+        cmocka_unit_test_teardown(test_create_and_get_an_event, vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_bad_events_are_refused_and_change_nothing,
+                                  vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_concurrent_registrations_never_overbook,
+                                  vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_registration_rules_refuse_without_change,
+                                  vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_idempotent_registration, vb_test_rpc_free_kept),
         cmocka_unit_test_teardown(test_series_keeps_local_time_and_occurrences_move_and_cancel,
-                                  s_free_kept),
+                                  vb_test_rpc_free_kept),
         cmocka_unit_test_teardown(test_capacity_change_promotes_and_cannot_drop_below_confirmed,
-                                  s_free_kept),
-        cmocka_unit_test_teardown(test_checkins_by_registration_or_person, s_free_kept),
-        cmocka_unit_test_teardown(test_knowledge_cafe_tables_and_assignments, s_free_kept),
-        cmocka_unit_test_teardown(test_garbage_frames_keep_the_service_answering, s_free_kept),
+                                  vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_checkins_by_registration_or_person, vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_knowledge_cafe_tables_and_assignments,
+                                  vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_garbage_frames_keep_the_service_answering,
+                                  vb_test_rpc_free_kept),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -26,13 +26,6 @@ static const char *s_admin; /* the node's admin token */
 
 /* --- helpers --- */
 
-static void
-s_pause_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* A string unique to this run, for emails, regions and keys. */
 static const char *
 s_unique(void)
@@ -46,17 +39,6 @@ s_unique(void)
     return text;
 }
 
-/* A request that must get an HTTP answer; returns the status. */
-static long
-s_call(const char *method, const char *path, const char *token, const char *body, const char *extra,
-       json_t **json)
-{
-    long status = 0;
-    if (vb_test_http(method, path, token, body, extra, &status, json) != 0)
-        fail_msg("%s %s: no HTTP answer", method, path);
-    return status;
-}
-
 #define assert_status(got, want, json)                                                             \
     do {                                                                                           \
         if ((got) != (want))                                                                       \
@@ -68,10 +50,7 @@ s_call(const char *method, const char *path, const char *token, const char *body
 static void
 s_assert_problem(const json_t *json, long status, const char *type_name, const char *instance)
 {
-    const char *content_type = vb_test_http_header("Content-Type");
-    assert_non_null(content_type);
-    assert_non_null(strstr(content_type, "application/problem+json"));
-    assert_non_null(json);
+    vb_test_assert_problem_json(json);
     char type[128];
     snprintf(type, sizeof(type), PROBLEM_TYPE "%s", type_name);
     assert_string_equal(json_string_value(json_object_get(json, "type")), type);
@@ -80,27 +59,6 @@ s_assert_problem(const json_t *json, long status, const char *type_name, const c
     if (instance)
         assert_string_equal(json_string_value(json_object_get(json, "instance")), instance);
 }
-
-/* True when the problem lists an error for field. */
-static bool
-s_has_error(const json_t *json, const char *field)
-{
-    size_t i;
-    json_t *item;
-    json_array_foreach(json_object_get(json, "errors"), i, item)
-    {
-        const char *name = json_string_value(json_object_get(item, "field"));
-        if (name && strcmp(name, field) == 0)
-            return true;
-    }
-    return false;
-}
-
-#define assert_has_error(json, field)                                                              \
-    do {                                                                                           \
-        if (!s_has_error((json), (field)))                                                         \
-            fail_msg("no error for %s in %s", (field), vb_test_http_body());                       \
-    } while (0)
 
 /* Creates a person (as admin); returns its id (caller frees). */
 static char *
@@ -114,7 +72,7 @@ s_person_create(const char *name, const char *region)
     char *text = json_dumps(body, 0);
     json_decref(body);
     json_t *reply = NULL;
-    long status = s_call("POST", "/v1/persons", s_admin, text, NULL, &reply);
+    long status = vb_test_http_call("POST", "/v1/persons", s_admin, text, NULL, &reply);
     free(text);
     assert_status(status, 201, reply);
     char *id = strdup(json_string_value(json_object_get(reply, "id")));
@@ -132,7 +90,7 @@ s_token_create(const char *role, const char *person_id, long ttl_seconds)
     char *text = json_dumps(body, 0);
     json_decref(body);
     json_t *reply = NULL;
-    long status = s_call("POST", "/v1/tokens", s_admin, text, NULL, &reply);
+    long status = vb_test_http_call("POST", "/v1/tokens", s_admin, text, NULL, &reply);
     free(text);
     assert_status(status, 201, reply);
     const char *token = json_string_value(json_object_get(reply, "token"));
@@ -157,7 +115,7 @@ s_setup(void **state)
     while (vb_test_now_ms() < deadline) {
         if (vb_test_http("GET", "/readyz", NULL, NULL, NULL, &status, NULL) == 0 && status == 200)
             return 0;
-        s_pause_ms(100);
+        vb_test_pause_ms(100);
     }
     fprintf(stderr, "test_gateway_http: /readyz did not become 200: %ld %s\n", status,
             vb_test_http_body());
@@ -177,7 +135,8 @@ test_create_and_read_person(void **state)
              " \"region\": \"NRW\", \"skills\": []}",
              s_unique());
     json_t *created = NULL;
-    assert_status(s_call("POST", "/v1/persons", s_admin, body, NULL, &created), 201, created);
+    assert_status(vb_test_http_call("POST", "/v1/persons", s_admin, body, NULL, &created), 201,
+                  created);
     const char *id = json_string_value(json_object_get(created, "id"));
     assert_non_null(id);
     char location[256];
@@ -186,7 +145,7 @@ test_create_and_read_person(void **state)
     assert_string_equal(vb_test_http_header("Location"), location);
 
     json_t *read = NULL;
-    assert_status(s_call("GET", location, s_admin, NULL, NULL, &read), 200, read);
+    assert_status(vb_test_http_call("GET", location, s_admin, NULL, NULL, &read), 200, read);
     assert_string_equal(json_string_value(json_object_get(read, "name")), "Ada Lovelace");
     char etag[64];
     snprintf(etag, sizeof(etag), "\"%lld\"",
@@ -202,17 +161,17 @@ test_health_and_metrics(void **state)
 {
     (void)state;
     json_t *json = NULL;
-    assert_status(s_call("GET", "/livez", NULL, NULL, NULL, &json), 200, json);
+    assert_status(vb_test_http_call("GET", "/livez", NULL, NULL, NULL, &json), 200, json);
     assert_string_equal(json_string_value(json_object_get(json, "status")), "ok");
     json_decref(json);
-    assert_status(s_call("GET", "/readyz", NULL, NULL, NULL, &json), 200, json);
+    assert_status(vb_test_http_call("GET", "/readyz", NULL, NULL, NULL, &json), 200, json);
     assert_string_equal(json_string_value(json_object_get(json, "status")), "ready");
     json_decref(json);
     json = NULL;
-    assert_status(s_call("POST", "/livez", NULL, "{}", NULL, &json), 405, json);
+    assert_status(vb_test_http_call("POST", "/livez", NULL, "{}", NULL, &json), 405, json);
     json_decref(json);
 
-    assert_status(s_call("GET", "/metrics", NULL, NULL, NULL, NULL), 200, NULL);
+    assert_status(vb_test_http_call("GET", "/metrics", NULL, NULL, NULL, NULL), 200, NULL);
     assert_non_null(strstr(vb_test_http_header("Content-Type"), "text/plain"));
     const char *text = vb_test_http_body();
     assert_non_null(strstr(text, "# TYPE vb_http_requests_total counter"));
@@ -226,14 +185,15 @@ test_unknown_route_and_method(void **state)
 {
     (void)state;
     json_t *json = NULL;
-    assert_status(s_call("GET", "/v1/nothing/here", s_admin, NULL, NULL, &json), 404, json);
+    assert_status(vb_test_http_call("GET", "/v1/nothing/here", s_admin, NULL, NULL, &json), 404,
+                  json);
     s_assert_problem(json, 404, "not_found", "/v1/nothing/here");
     json_decref(json);
     /* No token needed to learn that a route does not exist. */
-    assert_status(s_call("GET", "/nope", NULL, NULL, NULL, &json), 404, json);
+    assert_status(vb_test_http_call("GET", "/nope", NULL, NULL, NULL, &json), 404, json);
     json_decref(json);
 
-    assert_status(s_call("PUT", "/v1/persons", s_admin, "{}", NULL, &json), 405, json);
+    assert_status(vb_test_http_call("PUT", "/v1/persons", s_admin, "{}", NULL, &json), 405, json);
     s_assert_problem(json, 405, "method_not_allowed", "/v1/persons");
     assert_non_null(vb_test_http_header("Allow"));
     assert_non_null(strstr(vb_test_http_header("Allow"), "POST"));
@@ -245,20 +205,21 @@ test_tokens_missing_forged_expired(void **state)
 {
     (void)state;
     json_t *json = NULL;
-    assert_status(s_call("GET", "/v1/taxonomy", NULL, NULL, NULL, &json), 401, json);
+    assert_status(vb_test_http_call("GET", "/v1/taxonomy", NULL, NULL, NULL, &json), 401, json);
     s_assert_problem(json, 401, "unauthenticated", "/v1/taxonomy");
     assert_non_null(vb_test_http_header("WWW-Authenticate"));
     assert_memory_equal(vb_test_http_header("WWW-Authenticate"), "Bearer", 6);
     json_decref(json);
 
     const char *forged = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-    assert_status(s_call("GET", "/v1/taxonomy", forged, NULL, NULL, &json), 401, json);
+    assert_status(vb_test_http_call("GET", "/v1/taxonomy", forged, NULL, NULL, &json), 401, json);
     s_assert_problem(json, 401, "unauthenticated", NULL);
     assert_non_null(strstr(vb_test_http_header("WWW-Authenticate"), "invalid_token"));
     json_decref(json);
 
-    assert_status(s_call("GET", "/v1/taxonomy", NULL, NULL, "Authorization: Basic YTpi", &json),
-                  401, json);
+    assert_status(
+        vb_test_http_call("GET", "/v1/taxonomy", NULL, NULL, "Authorization: Basic YTpi", &json),
+        401, json);
     json_decref(json);
 
     /* A token that expires after one second stops working (the gateway caches a verified
@@ -267,19 +228,20 @@ test_tokens_missing_forged_expired(void **state)
     int64_t deadline = vb_test_now_ms() + 20000;
     long status = 0;
     while (vb_test_now_ms() < deadline) {
-        status = s_call("GET", "/v1/taxonomy", token, NULL, NULL, NULL);
+        status = vb_test_http_call("GET", "/v1/taxonomy", token, NULL, NULL, NULL);
         if (status == 401)
             break;
         assert_int_equal(status, 200);
-        s_pause_ms(250);
+        vb_test_pause_ms(250);
     }
     assert_int_equal(status, 401);
     free(token);
 
     /* A staff token may not create tokens. */
     token = s_token_create("staff", NULL, 600);
-    assert_status(s_call("POST", "/v1/tokens", token, "{\"role\": \"admin\"}", NULL, &json), 403,
-                  json);
+    assert_status(
+        vb_test_http_call("POST", "/v1/tokens", token, "{\"role\": \"admin\"}", NULL, &json), 403,
+        json);
     s_assert_problem(json, 403, "forbidden", "/v1/tokens");
     json_decref(json);
     free(token);
@@ -290,23 +252,24 @@ test_malformed_json(void **state)
 {
     (void)state;
     json_t *json = NULL;
-    assert_status(
-        s_call("POST", "/v1/persons", s_admin, "{\"name\": \"A\",\n \"email\": ", NULL, &json), 400,
-        json);
+    assert_status(vb_test_http_call("POST", "/v1/persons", s_admin,
+                                    "{\"name\": \"A\",\n \"email\": ", NULL, &json),
+                  400, json);
     s_assert_problem(json, 400, "bad_request", "/v1/persons");
     assert_non_null(strstr(json_string_value(json_object_get(json, "detail")), "not valid JSON"));
     assert_int_equal(json_integer_value(json_object_get(json, "line")), 2);
     json_decref(json);
 
-    assert_status(
-        s_call("POST", "/v1/persons", s_admin, "{\"name\": \"A\", \"name\": \"B\"}", NULL, &json),
-        400, json);
+    assert_status(vb_test_http_call("POST", "/v1/persons", s_admin,
+                                    "{\"name\": \"A\", \"name\": \"B\"}", NULL, &json),
+                  400, json);
     json_decref(json);
-    assert_status(s_call("POST", "/v1/persons", s_admin, "[]", NULL, &json), 400, json);
+    assert_status(vb_test_http_call("POST", "/v1/persons", s_admin, "[]", NULL, &json), 400, json);
     json_decref(json);
     /* Not UTF-8. */
-    assert_status(s_call("POST", "/v1/persons", s_admin, "{\"name\": \"\xff\"}", NULL, &json), 400,
-                  json);
+    assert_status(
+        vb_test_http_call("POST", "/v1/persons", s_admin, "{\"name\": \"\xff\"}", NULL, &json), 400,
+        json);
     json_decref(json);
 }
 
@@ -315,7 +278,7 @@ test_wrong_types_and_unknown_fields(void **state)
 {
     (void)state;
     json_t *json = NULL;
-    long status = s_call(
+    long status = vb_test_http_call(
         "POST", "/v1/persons", s_admin,
         "{\"name\": 5, \"email\": true, \"skills\": [{\"code\": \"fs.x\", \"level\": \"high\"}],"
         " \"consents\": {\"federate\": \"yes\"}, \"version\": 1.5, \"nickname\": \"Ada\"}",
@@ -332,9 +295,9 @@ test_wrong_types_and_unknown_fields(void **state)
     json_decref(json);
 
     /* int32 out of range in a query parameter; unknown query parameter. */
-    assert_status(
-        s_call("GET", "/v1/persons?limit=4294967296&sort=name", s_admin, NULL, NULL, &json), 400,
-        json);
+    assert_status(vb_test_http_call("GET", "/v1/persons?limit=4294967296&sort=name", s_admin, NULL,
+                                    NULL, &json),
+                  400, json);
     assert_has_error(json, "limit");
     assert_has_error(json, "sort");
     json_decref(json);
@@ -345,7 +308,8 @@ test_missing_required_fields(void **state)
 {
     (void)state;
     json_t *json = NULL;
-    long status = s_call("POST", "/v1/persons", s_admin, "{\"region\": \"NRW\"}", NULL, &json);
+    long status =
+        vb_test_http_call("POST", "/v1/persons", s_admin, "{\"region\": \"NRW\"}", NULL, &json);
     if (status != 400 && status != 422)
         fail_msg("HTTP %ld for a person without name and email: %s", status, vb_test_http_body());
     assert_has_error(json, "person.name");
@@ -353,7 +317,8 @@ test_missing_required_fields(void **state)
     json_decref(json);
 
     /* No body at all. */
-    assert_status(s_call("POST", "/v1/organizations", s_admin, NULL, NULL, &json), 400, json);
+    assert_status(vb_test_http_call("POST", "/v1/organizations", s_admin, NULL, NULL, &json), 400,
+                  json);
     assert_has_error(json, "organization");
     json_decref(json);
 }
@@ -379,14 +344,14 @@ test_body_limits_and_media_type(void **state)
     s_assert_problem(json, 413, "payload_too_large", "/v1/persons");
     json_decref(json);
 
-    assert_status(
-        s_call("POST", "/v1/persons", s_admin, "name=Ada", "Content-Type: text/plain", &json), 415,
-        json);
+    assert_status(vb_test_http_call("POST", "/v1/persons", s_admin, "name=Ada",
+                                    "Content-Type: text/plain", &json),
+                  415, json);
     s_assert_problem(json, 415, "unsupported_media_type", "/v1/persons");
     json_decref(json);
 
     /* The gateway still works after both. */
-    assert_status(s_call("GET", "/livez", NULL, NULL, NULL, NULL), 200, NULL);
+    assert_status(vb_test_http_call("GET", "/livez", NULL, NULL, NULL, NULL), 200, NULL);
 }
 
 static void
@@ -403,7 +368,8 @@ test_strings_stored_verbatim(void **state)
     json_decref(body);
 
     json_t *created = NULL;
-    assert_status(s_call("POST", "/v1/persons", s_admin, text, NULL, &created), 201, created);
+    assert_status(vb_test_http_call("POST", "/v1/persons", s_admin, text, NULL, &created), 201,
+                  created);
     free(text);
     assert_string_equal(json_string_value(json_object_get(created, "name")), name);
     assert_string_equal(json_string_value(json_object_get(created, "region")), region);
@@ -412,7 +378,7 @@ test_strings_stored_verbatim(void **state)
     snprintf(path, sizeof(path), "/v1/persons/%s",
              json_string_value(json_object_get(created, "id")));
     json_t *read = NULL;
-    assert_status(s_call("GET", path, s_admin, NULL, NULL, &read), 200, read);
+    assert_status(vb_test_http_call("GET", path, s_admin, NULL, NULL, &read), 200, read);
     assert_string_equal(json_string_value(json_object_get(read, "name")), name);
     assert_string_equal(json_string_value(json_object_get(read, "region")), region);
     json_decref(read);
@@ -430,29 +396,30 @@ test_member_reads_only_itself(void **state)
     json_t *json = NULL;
 
     snprintf(path, sizeof(path), "/v1/persons/%s", alice);
-    assert_status(s_call("GET", path, token, NULL, NULL, &json), 200, json);
+    assert_status(vb_test_http_call("GET", path, token, NULL, NULL, &json), 200, json);
     assert_string_equal(json_string_value(json_object_get(json, "id")), alice);
     json_decref(json);
     snprintf(path, sizeof(path), "/v1/persons/%s/export", alice);
-    assert_status(s_call("GET", path, token, NULL, NULL, &json), 200, json);
+    assert_status(vb_test_http_call("GET", path, token, NULL, NULL, &json), 200, json);
     assert_non_null(json_object_get(json, "person"));
     json_decref(json);
 
     snprintf(path, sizeof(path), "/v1/persons/%s", bob);
-    assert_status(s_call("GET", path, token, NULL, NULL, &json), 403, json);
+    assert_status(vb_test_http_call("GET", path, token, NULL, NULL, &json), 403, json);
     s_assert_problem(json, 403, "forbidden", path);
     json_decref(json);
     snprintf(path, sizeof(path), "/v1/persons/%s/export", bob);
-    assert_status(s_call("GET", path, token, NULL, NULL, &json), 403, json);
+    assert_status(vb_test_http_call("GET", path, token, NULL, NULL, &json), 403, json);
     json_decref(json);
     snprintf(path, sizeof(path), "/v1/persons/%s", bob);
-    assert_status(s_call("PATCH", path, token, "{\"region\": \"Berlin\"}", NULL, &json), 403, json);
+    assert_status(vb_test_http_call("PATCH", path, token, "{\"region\": \"Berlin\"}", NULL, &json),
+                  403, json);
     json_decref(json);
     /* Members cannot create persons or list them. */
-    assert_status(s_call("POST", "/v1/persons", token, "{\"name\": \"X\"}", NULL, &json), 403,
-                  json);
+    assert_status(vb_test_http_call("POST", "/v1/persons", token, "{\"name\": \"X\"}", NULL, &json),
+                  403, json);
     json_decref(json);
-    assert_status(s_call("GET", "/v1/persons", token, NULL, NULL, &json), 403, json);
+    assert_status(vb_test_http_call("GET", "/v1/persons", token, NULL, NULL, &json), 403, json);
     json_decref(json);
     free(token);
     free(bob);
@@ -467,14 +434,15 @@ test_patch_with_stale_version(void **state)
     char path[256];
     snprintf(path, sizeof(path), "/v1/persons/%s", id);
     json_t *json = NULL;
-    assert_status(s_call("GET", path, s_admin, NULL, NULL, &json), 200, json);
+    assert_status(vb_test_http_call("GET", path, s_admin, NULL, NULL, &json), 200, json);
     long long version = json_integer_value(json_object_get(json, "version"));
     json_decref(json);
     char if_match[64];
     snprintf(if_match, sizeof(if_match), "If-Match: \"%lld\"", version);
 
-    assert_status(s_call("PATCH", path, s_admin, "{\"region\": \"Ruhr\"}", if_match, &json), 200,
-                  json);
+    assert_status(
+        vb_test_http_call("PATCH", path, s_admin, "{\"region\": \"Ruhr\"}", if_match, &json), 200,
+        json);
     assert_string_equal(json_string_value(json_object_get(json, "region")), "Ruhr");
     assert_string_equal(json_string_value(json_object_get(json, "name")), "Version Tester");
     long long changed = json_integer_value(json_object_get(json, "version"));
@@ -482,18 +450,19 @@ test_patch_with_stale_version(void **state)
     json_decref(json);
 
     /* The same (now stale) version again: 409, nothing changes. */
-    assert_status(s_call("PATCH", path, s_admin, "{\"region\": \"Berlin\"}", if_match, &json), 409,
-                  json);
+    assert_status(
+        vb_test_http_call("PATCH", path, s_admin, "{\"region\": \"Berlin\"}", if_match, &json), 409,
+        json);
     s_assert_problem(json, 409, "conflict", path);
     json_decref(json);
-    assert_status(s_call("GET", path, s_admin, NULL, NULL, &json), 200, json);
+    assert_status(vb_test_http_call("GET", path, s_admin, NULL, NULL, &json), 200, json);
     assert_string_equal(json_string_value(json_object_get(json, "region")), "Ruhr");
     assert_int_equal(json_integer_value(json_object_get(json, "version")), changed);
     json_decref(json);
 
-    assert_status(
-        s_call("PATCH", path, s_admin, "{\"region\": \"Berlin\"}", "If-Match: soon", &json), 400,
-        json);
+    assert_status(vb_test_http_call("PATCH", path, s_admin, "{\"region\": \"Berlin\"}",
+                                    "If-Match: soon", &json),
+                  400, json);
     assert_has_error(json, "If-Match");
     json_decref(json);
     free(id);
@@ -526,7 +495,7 @@ test_list_filter_and_paging(void **state)
         snprintf(path, sizeof(path), "/v1/persons?region=%s&limit=2%s%s", region,
                  cursor[0] ? "&cursor=" : "", cursor);
         json_t *json = NULL;
-        assert_status(s_call("GET", path, s_admin, NULL, NULL, &json), 200, json);
+        assert_status(vb_test_http_call("GET", path, s_admin, NULL, NULL, &json), 200, json);
         json_t *items = json_object_get(json, "items");
         assert_true(json_array_size(items) <= 2);
         size_t i;
@@ -558,18 +527,20 @@ test_list_filter_and_paging(void **state)
     char path[256];
     snprintf(path, sizeof(path), "/v1/persons?text=%s", word);
     json_t *json = NULL;
-    assert_status(s_call("GET", path, s_admin, NULL, NULL, &json), 200, json);
+    assert_status(vb_test_http_call("GET", path, s_admin, NULL, NULL, &json), 200, json);
     assert_int_equal(json_array_size(json_object_get(json, "items")), 1);
     assert_string_equal(
         json_string_value(json_object_get(json_array_get(json_object_get(json, "items"), 0), "id")),
         ids[3]);
     json_decref(json);
 
-    assert_status(s_call("GET", "/v1/persons?limit=abc", s_admin, NULL, NULL, &json), 400, json);
+    assert_status(vb_test_http_call("GET", "/v1/persons?limit=abc", s_admin, NULL, NULL, &json),
+                  400, json);
     assert_has_error(json, "limit");
     json_decref(json);
-    assert_status(s_call("GET", "/v1/persons?cursor=not-a-cursor", s_admin, NULL, NULL, &json), 400,
-                  json);
+    assert_status(
+        vb_test_http_call("GET", "/v1/persons?cursor=not-a-cursor", s_admin, NULL, NULL, &json),
+        400, json);
     json_decref(json);
     for (int i = 0; i < 5; i++)
         free(ids[i]);
@@ -584,12 +555,14 @@ test_idempotency_key(void **state)
     const char *body = "{\"name\": \"Weiterbildungsverbund Ruhr\", \"kind\": \"association\","
                        " \"region\": \"NRW\"}";
     json_t *first = NULL, *again = NULL, *other = NULL;
-    assert_status(s_call("POST", "/v1/organizations", s_admin, body, key, &first), 201, first);
+    assert_status(vb_test_http_call("POST", "/v1/organizations", s_admin, body, key, &first), 201,
+                  first);
     assert_string_equal(json_string_value(json_object_get(first, "kind")), "association");
-    assert_status(s_call("POST", "/v1/organizations", s_admin, body, key, &again), 201, again);
+    assert_status(vb_test_http_call("POST", "/v1/organizations", s_admin, body, key, &again), 201,
+                  again);
     assert_true(json_equal(first, again));
-    assert_status(s_call("POST", "/v1/organizations", s_admin,
-                         "{\"name\": \"Another\", \"kind\": \"company\"}", key, &other),
+    assert_status(vb_test_http_call("POST", "/v1/organizations", s_admin,
+                                    "{\"name\": \"Another\", \"kind\": \"company\"}", key, &other),
                   422, other);
     s_assert_problem(other, 422, "unprocessable", "/v1/organizations");
     json_decref(first);
@@ -597,9 +570,9 @@ test_idempotency_key(void **state)
     json_decref(other);
 
     /* A key that is not printable is refused before any RPC. */
-    assert_status(
-        s_call("POST", "/v1/organizations", s_admin, body, "Idempotency-Key: a b", &other), 400,
-        other);
+    assert_status(vb_test_http_call("POST", "/v1/organizations", s_admin, body,
+                                    "Idempotency-Key: a b", &other),
+                  400, other);
     assert_has_error(other, "Idempotency-Key");
     json_decref(other);
 
@@ -611,18 +584,19 @@ test_idempotency_key(void **state)
     snprintf(unique_name, sizeof(unique_name), "Overlong Key %s", unique);
     snprintf(long_body, sizeof(long_body), "{\"name\": \"%s\", \"kind\": \"company\"}",
              unique_name);
-    assert_status(s_call("POST", "/v1/organizations", s_admin, long_body, long_key, &other), 400,
-                  other);
+    assert_status(
+        vb_test_http_call("POST", "/v1/organizations", s_admin, long_body, long_key, &other), 400,
+        other);
     assert_has_error(other, "Idempotency-Key");
     json_decref(other);
     snprintf(filter, sizeof(filter), "/v1/organizations?text=%s", unique);
-    assert_status(s_call("GET", filter, s_admin, NULL, NULL, &other), 200, other);
+    assert_status(vb_test_http_call("GET", filter, s_admin, NULL, NULL, &other), 200, other);
     assert_int_equal(json_array_size(json_object_get(other, "items")), 0);
     json_decref(other);
 
     /* Enum names are checked by the gateway. */
-    assert_status(s_call("POST", "/v1/organizations", s_admin,
-                         "{\"name\": \"X\", \"kind\": \"castle\"}", NULL, &other),
+    assert_status(vb_test_http_call("POST", "/v1/organizations", s_admin,
+                                    "{\"name\": \"X\", \"kind\": \"castle\"}", NULL, &other),
                   400, other);
     assert_has_error(other, "organization.kind");
     json_decref(other);
@@ -639,25 +613,26 @@ test_membership_lifecycle(void **state)
              " \"yearly_contribution\": {\"cents\": 12000, \"currency\": \"EUR\"}}",
              person);
     json_t *json = NULL;
-    assert_status(s_call("POST", "/v1/memberships", s_admin, body, NULL, &json), 201, json);
+    assert_status(vb_test_http_call("POST", "/v1/memberships", s_admin, body, NULL, &json), 201,
+                  json);
     assert_string_equal(json_string_value(json_object_get(json, "status")), "applied");
     char path[256];
     snprintf(path, sizeof(path), "/v1/memberships/%s/approve",
              json_string_value(json_object_get(json, "id")));
     json_decref(json);
 
-    assert_status(s_call("POST", path, s_admin, NULL, NULL, &json), 200, json);
+    assert_status(vb_test_http_call("POST", path, s_admin, NULL, NULL, &json), 200, json);
     assert_string_equal(json_string_value(json_object_get(json, "status")), "active");
     json_decref(json);
     /* Approving an active membership is an illegal transition. */
-    long status = s_call("POST", path, s_admin, "{\"reason\": \"again\"}", NULL, &json);
+    long status = vb_test_http_call("POST", path, s_admin, "{\"reason\": \"again\"}", NULL, &json);
     if (status != 409 && status != 422)
         fail_msg("second approve: HTTP %ld %s", status, vb_test_http_body());
     json_decref(json);
 
     /* A member may not approve (gateway role check). */
     char *token = s_token_create("member", person, 600);
-    assert_status(s_call("POST", path, token, NULL, NULL, &json), 403, json);
+    assert_status(vb_test_http_call("POST", path, token, NULL, NULL, &json), 403, json);
     json_decref(json);
     free(token);
 
@@ -666,7 +641,8 @@ test_membership_lifecycle(void **state)
              "{\"holder_person_id\": \"%s\", \"type\": \"supporting\","
              " \"yearly_contribution\": {\"cents\": 1, \"currency\": \"EUR\"}}",
              person);
-    assert_status(s_call("POST", "/v1/memberships", s_admin, body, NULL, &json), 422, json);
+    assert_status(vb_test_http_call("POST", "/v1/memberships", s_admin, body, NULL, &json), 422,
+                  json);
     assert_has_error(json, "membership.yearly_contribution.cents");
     json_decref(json);
     free(person);
@@ -677,8 +653,9 @@ test_taxonomy_erase_and_ids(void **state)
 {
     (void)state;
     json_t *json = NULL;
-    assert_status(s_call("GET", "/v1/taxonomy", s_admin, NULL, "X-Request-Id: test-req-42", &json),
-                  200, json);
+    assert_status(
+        vb_test_http_call("GET", "/v1/taxonomy", s_admin, NULL, "X-Request-Id: test-req-42", &json),
+        200, json);
     assert_true(json_array_size(json_object_get(json, "items")) > 0);
     assert_string_equal(vb_test_http_header("X-Request-Id"), "test-req-42");
     json_decref(json);
@@ -686,7 +663,7 @@ test_taxonomy_erase_and_ids(void **state)
     char *id = s_person_create("To Be Erased", "NRW");
     char path[256];
     snprintf(path, sizeof(path), "/v1/persons/%s?reason=asked", id);
-    assert_status(s_call("DELETE", path, s_admin, NULL, NULL, &json), 200, json);
+    assert_status(vb_test_http_call("DELETE", path, s_admin, NULL, NULL, &json), 200, json);
     assert_string_equal(json_string_value(json_object_get(json, "id")), id);
     assert_true(strlen(json_string_value(json_object_get(json, "erased_at"))) > 0);
     json_decref(json);

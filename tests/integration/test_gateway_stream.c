@@ -32,6 +32,7 @@
 #include "verbund/stream/v1/stream.pb-c.h"
 #include "vb/rpc_server.h"
 #include "vb_test_db.h"
+#include "vb_test_http.h"
 #include "vb_test_node.h"
 #include "vb_test_stream.h"
 
@@ -43,13 +44,6 @@ static const char *s_admin; /* the node's admin token */
 static const char *s_url;   /* the node's gateway */
 
 /* --- helpers --- */
-
-static void
-s_pause_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static const char *
 s_unique(char *text, size_t size)
@@ -461,7 +455,7 @@ s_writer(void *arg)
 {
     writer_t *writer = arg;
     /* The delay is the stimulus (an event that comes later), not a wait for a condition. */
-    s_pause_ms(writer->delay_ms);
+    vb_test_pause_ms(writer->delay_ms);
     writer->id = s_person_create("Stream Later");
     return NULL;
 }
@@ -733,7 +727,7 @@ test_sse(void **state)
     int64_t deadline = vb_test_now_ms() + 5000;
     int threads = s_gateway_threads();
     while (threads > baseline && vb_test_now_ms() < deadline) {
-        s_pause_ms(20);
+        vb_test_pause_ms(20);
         threads = s_gateway_threads();
     }
     if (threads > baseline)
@@ -987,7 +981,7 @@ s_gateway_start(char *url, size_t url_size)
             return pid;
         if (vb_test_now_ms() > deadline || waitpid(pid, NULL, WNOHANG) == pid)
             fail_msg("the private gateway did not start on %s", url);
-        s_pause_ms(50);
+        vb_test_pause_ms(50);
     }
 }
 
@@ -1061,7 +1055,7 @@ test_private_gateway(void **state)
     int64_t deadline = vb_test_now_ms() + 10000;
     pid_t done = 0;
     while ((done = waitpid(pid, &wstatus, WNOHANG)) == 0 && vb_test_now_ms() < deadline)
-        s_pause_ms(20);
+        vb_test_pause_ms(20);
     if (done != pid) {
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);

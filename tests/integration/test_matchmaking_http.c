@@ -34,13 +34,6 @@ static bool s_has_log;
 
 /* ---- helpers ---- */
 
-static void
-s_pause_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static const char *
 s_unique(void)
 {
@@ -56,12 +49,7 @@ s_unique(void)
 static long
 s_call(const char *method, const char *path, const char *token, const char *body, json_t **json)
 {
-    long status = 0;
-    if (json)
-        *json = NULL;
-    if (vb_test_http(method, path, token, body, NULL, &status, json) != 0)
-        fail_msg("%s %s: no HTTP answer", method, path);
-    return status;
+    return vb_test_http_call(method, path, token, body, NULL, json);
 }
 
 /* printf into a static buffer (the last four results stay valid). */
@@ -85,26 +73,6 @@ s_fmt(const char *fmt, ...)
         long got_ = (got);                                                                         \
         if (got_ != (want))                                                                        \
             fail_msg("HTTP %ld, expected %d; body: %s", got_, (want), vb_test_http_body());        \
-    } while (0)
-
-static bool
-s_has_error(const json_t *json, const char *field)
-{
-    size_t i;
-    json_t *item;
-    json_array_foreach(json_object_get(json, "errors"), i, item)
-    {
-        const char *name = json_string_value(json_object_get(item, "field"));
-        if (name && strcmp(name, field) == 0)
-            return true;
-    }
-    return false;
-}
-
-#define assert_has_error(json, field)                                                              \
-    do {                                                                                           \
-        if (!s_has_error((json), (field)))                                                         \
-            fail_msg("no error for %s in %s", (field), vb_test_http_body());                       \
     } while (0)
 
 /* POSTs body to path as token, expects want, returns the "id" of the reply (caller frees). */
@@ -204,7 +172,7 @@ s_wait_experts(const char *need, int k, const char *want)
         assert_status(s_experts(need, k, got, sizeof got, NULL), 200);
         if (strcmp(got, want) == 0)
             return;
-        s_pause_ms(20);
+        vb_test_pause_ms(20);
     }
     fail_msg("experts of %s: got \"%s\", want \"%s\"", need, got, want);
 }
@@ -217,7 +185,7 @@ s_get_known(const char *path, const char *token, json_t **json)
     long status = s_call("GET", path, token, NULL, json);
     while (status == 404 && vb_test_now_ms() < deadline) {
         json_decref(*json);
-        s_pause_ms(20);
+        vb_test_pause_ms(20);
         status = s_call("GET", path, token, NULL, json);
     }
     return status;
@@ -249,13 +217,6 @@ s_event_count(const char *type, const char *subject)
 }
 
 static int
-s_bool_row(void *arg, const vb_db_row_t *row)
-{
-    *(bool *)arg = vb_db_row_bool(row, 0);
-    return 0;
-}
-
-static int
 s_setup(void **state)
 {
     (void)state;
@@ -273,13 +234,11 @@ s_setup(void **state)
             status == 200) {
             json_decref(json);
             s_db = vb_test_db_open("matchmaking");
-            if (vb_db_exec(s_db, "SELECT to_regclass('stream.log') IS NOT NULL", NULL, 0,
-                           s_bool_row, &s_has_log, NULL) != VB_STATUS_OK)
-                return -1;
+            s_has_log = vb_test_db_has_stream_log(s_db);
             return 0;
         }
         json_decref(json);
-        s_pause_ms(100);
+        vb_test_pause_ms(100);
     }
     fprintf(stderr, "test_matchmaking_http: matchmaking not reachable: %ld %s\n", status,
             vb_test_http_body());
@@ -397,7 +356,7 @@ test_freshness_under_one_second(void **state)
             seen = vb_test_now_ms();
             break;
         }
-        s_pause_ms(5);
+        vb_test_pause_ms(5);
     }
     assert_true(seen > 0);
     print_message("profile visible in matches after %lld ms\n", (long long)(seen - started));
@@ -413,7 +372,7 @@ test_freshness_under_one_second(void **state)
             seen = vb_test_now_ms();
             break;
         }
-        s_pause_ms(5);
+        vb_test_pause_ms(5);
     }
     assert_true(seen > 0 && seen - started < S_FRESHNESS_MS);
     free(owner), free(expert), free(need);

@@ -22,7 +22,7 @@
 #include "vb/ids.h"
 #include "vb/rpc_client.h"
 #include "vb_test_db.h"
-#include "vb_test_node.h"
+#include "vb_test_rpc.h"
 
 #define S_MAX_EVENTS 64
 #define S_SCRUB_TIMEOUT_MS 15000
@@ -57,37 +57,12 @@ static caller_t s_admin = {PROTOBUF_C_MESSAGE_INIT(&verbund__rpc__v1__caller__de
 /* ---- setup ---- */
 
 static int
-s_bool_row(void *arg, const vb_db_row_t *row)
-{
-    *(bool *)arg = vb_db_row_bool(row, 0);
-    return 0;
-}
-
-static int
 s_setup(void **state)
 {
     (void)state;
-    const char *endpoint = vb_test_env("VERBUND_MEMBERSHIP_ENDPOINT");
-    const char *conninfo = vb_test_env("VERBUND_DATABASE_URL");
-    if (!endpoint || !conninfo) {
-        print_error("the node's env is missing: run under the node fixture\n");
-        return -1;
-    }
-    vb_rpc_client_options_t options = {.endpoint = endpoint, .attempt_timeout_ms = 3000};
-    s_client = vb_rpc_client_new(&options);
-    char err[512] = "";
-    vb_db_options_t db_options = {
-        .conninfo = conninfo, .schema = "public", .connect_timeout_ms = 10000};
-    s_db = vb_db_new(&db_options, err, sizeof err);
-    if (!s_db) {
-        print_error("vb_db_new: %s\n", err);
-        return -1;
-    }
-    if (vb_db_exec(s_db, "SELECT to_regclass('stream.log') IS NOT NULL", NULL, 0, s_bool_row,
-                   &s_has_log, NULL) != VB_STATUS_OK) {
-        print_error("probing stream.log: %s\n", vb_db_error(s_db));
-        return -1;
-    }
+    s_client = vb_test_rpc_open("VERBUND_MEMBERSHIP_ENDPOINT", 3000, 10000);
+    s_db = vb_test_db_open("public");
+    s_has_log = vb_test_db_has_stream_log(s_db);
     char id[VB_UUID_STRING_SIZE];
     vb_uuid7(id);
     snprintf(s_tag, sizeof s_tag, "e%.4s%.4s", id + 24, id + 28);
@@ -98,7 +73,7 @@ static int
 s_teardown(void **state)
 {
     (void)state;
-    vb_rpc_client_destroy(&s_client);
+    vb_test_rpc_close();
     vb_db_destroy(&s_db);
     return 0;
 }
@@ -215,33 +190,13 @@ s_payload(const s_event_t *event, const ProtobufCMessageDescriptor *type)
 
 /* ---- calls ---- */
 
-static Verbund__Rpc__V1__Reply *s_last;
-
 static vb_status_t
 s_call(const char *method, const void *request, const ProtobufCMessageDescriptor *type,
        void *out)
 {
-    if (s_last)
-        verbund__rpc__v1__reply__free_unpacked(s_last, NULL);
-    s_last = NULL;
     vb_rpc_call_options_t options = {.deadline_ms = 10000, .caller = &s_admin, .write = true};
-    vb_status_t status = vb_rpc_client_call(s_client, method, request, &options, &s_last);
-    if (out)
-        *(void **)out = NULL;
-    if (s_last && type && out && (status == VB_STATUS_OK || status == VB_STATUS_CREATED)) {
-        *(void **)out = vb_rpc_reply_unpack(s_last, type);
-        assert_non_null(*(void **)out);
-    }
-    return status;
+    return vb_test_rpc_call_owned(s_client, method, request, &options, type, out);
 }
-
-#define assert_status(expected, expr)                                                              \
-    do {                                                                                           \
-        vb_status_t got_ = (expr);                                                                 \
-        if (got_ != (expected))                                                                    \
-            fail_msg("%s: expected %s, got %s (%s)", #expr, vb_status_name(expected),              \
-                     vb_status_name(got_), s_last ? s_last->message : "no reply");                 \
-    } while (0)
 
 /* Creates a person with a unique email; the caller frees the reply. */
 static Verbund__Membership__V1__PersonReply *
@@ -622,8 +577,5 @@ main(void)
         cmocka_unit_test(test_expert_profile_updated),
         cmocka_unit_test(test_erasure_leaves_id_only),
     };
-    int failed = cmocka_run_group_tests(tests, s_setup, s_teardown);
-    if (s_last)
-        verbund__rpc__v1__reply__free_unpacked(s_last, NULL);
-    return failed;
+    return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

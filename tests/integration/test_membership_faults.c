@@ -23,6 +23,7 @@
 #include "vb/ids.h"
 #include "vb/rpc_client.h"
 #include "vb_test_db.h"
+#include "vb_test_faults.h"
 #include "vb_test_node.h"
 
 typedef Verbund__Rpc__V1__Caller caller_t;
@@ -139,114 +140,36 @@ s_count(vb_rpc_client_t *client, const char *text)
 
 /* ---- garbage on the socket ---- */
 
-/* Reads replies that arrived on the raw socket; every one must decode as a Reply. */
-static int
-s_drain(void *dealer, int wait_ms)
-{
-    int replies = 0;
-    int64_t until = vb_test_now_ms() + wait_ms;
-    while (vb_test_now_ms() < until) {
-        zmq_pollitem_t item = {dealer, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&item, 1, 50) <= 0)
-            continue;
-        zmq_msg_t msg;
-        zmq_msg_init(&msg);
-        while (zmq_msg_recv(&msg, dealer, ZMQ_DONTWAIT) >= 0) {
-            Verbund__Rpc__V1__Reply *reply =
-                verbund__rpc__v1__reply__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
-            assert_non_null(reply);
-            assert_int_not_equal(reply->status, VERBUND__RPC__V1__STATUS__STATUS_OK);
-            verbund__rpc__v1__reply__free_unpacked(reply, NULL);
-            replies++;
-        }
-        zmq_msg_close(&msg);
-    }
-    return replies;
-}
-
 static void
 test_garbage_frames_keep_the_service_answering(void **state)
 {
     (void)state;
     vb_rpc_client_t *client = s_client(2000);
-    void *context = zmq_ctx_new();
-    void *dealer = zmq_socket(context, ZMQ_DEALER);
-    int linger = 0;
-    zmq_setsockopt(dealer, ZMQ_LINGER, &linger, sizeof linger);
-    assert_int_equal(zmq_connect(dealer, s_endpoint), 0);
-
-    /* 1. random single frames of 0..1024 bytes */
-    uint8_t buffer[4096];
-    for (int i = 0; i < 2000; i++) {
-        size_t length = randombytes_uniform(1025);
-        randombytes_buf(buffer, length);
-        assert_true(zmq_send(dealer, buffer, length, 0) >= 0);
-    }
-    /* 2. random multi-part messages */
-    for (int i = 0; i < 200; i++) {
-        int parts = 2 + (int)randombytes_uniform(4);
-        for (int p = 0; p < parts; p++) {
-            size_t length = randombytes_uniform(64);
-            randombytes_buf(buffer, length);
-            assert_true(zmq_send(dealer, buffer, length, p + 1 < parts ? ZMQ_SNDMORE : 0) >= 0);
-        }
-    }
-    /* 3. a real PersonCreate envelope truncated at every length, and with flipped bytes */
+    /* a PersonCreate envelope to truncate at every length and to flip bytes in */
     Verbund__Membership__V1__Person person = VERBUND__MEMBERSHIP__V1__PERSON__INIT;
     person.name = (char *)"Truncated Trude";
     person.email = (char *)"truncated@example.org";
     Verbund__Membership__V1__PersonCreateRequest request =
         VERBUND__MEMBERSHIP__V1__PERSON_CREATE_REQUEST__INIT;
     request.person = &person;
-    uint8_t body[512];
-    size_t body_length = verbund__membership__v1__person_create_request__pack(&request, body);
-    Verbund__Rpc__V1__Envelope envelope = VERBUND__RPC__V1__ENVELOPE__INIT;
-    envelope.method = (char *)"membership.PersonCreate";
-    envelope.request_id = (char *)"garbage-1";
-    envelope.caller = &s_admin;
-    envelope.idempotency_key = (char *)"garbage-key";
-    envelope.body.data = body;
-    envelope.body.len = body_length;
-    size_t packed_length = verbund__rpc__v1__envelope__pack(&envelope, buffer);
-    for (size_t cut = 0; cut < packed_length; cut++)
-        assert_true(zmq_send(dealer, buffer, cut, 0) >= 0);
-    for (int i = 0; i < 500; i++) {
-        uint8_t copy[4096];
-        memcpy(copy, buffer, packed_length);
-        copy[randombytes_uniform((uint32_t)packed_length)] ^=
-            (uint8_t)(1 + randombytes_uniform(255));
-        assert_true(zmq_send(dealer, copy, packed_length, 0) >= 0);
-    }
-    /* a well-formed envelope with a garbage body, and an unknown method */
-    uint8_t junk[64];
-    randombytes_buf(junk, sizeof junk);
-    envelope.body.data = junk;
-    envelope.body.len = sizeof junk;
-    envelope.idempotency_key = (char *)"";
-    packed_length = verbund__rpc__v1__envelope__pack(&envelope, buffer);
-    assert_true(zmq_send(dealer, buffer, packed_length, 0) >= 0);
-    envelope.method = (char *)"membership.DropAllTables";
-    envelope.body.len = 0;
-    packed_length = verbund__rpc__v1__envelope__pack(&envelope, buffer);
-    assert_true(zmq_send(dealer, buffer, packed_length, 0) >= 0);
+    vb_test_raw_t raw;
+    vb_test_raw_open(&raw, s_endpoint);
+    vb_test_garbage_t garbage = {.random_frames = 2000,
+                                 .multipart_messages = 200,
+                                 .method = "membership.PersonCreate",
+                                 .request = &request.base,
+                                 .caller = &s_admin,
+                                 .idempotency_key = "garbage-key",
+                                 .bit_flips = 500,
+                                 .unknown_method = "membership.DropAllTables"};
+    vb_test_send_garbage(&raw, &garbage);
 
     s_assert_alive(client);
-    int replies = s_drain(dealer, 500);
-    /* malformed frames get error replies or are dropped, never OK; at least the garbage body
-     * and the unknown method were answered */
-    assert_true(replies >= 2);
+    /* malformed frames get error replies or are dropped, never OK (a flipped byte may leave a
+     * valid request); at least the garbage body and the unknown method were answered */
+    assert_true(vb_test_drain_error_replies(&raw, 500, true) >= 2);
 
-    /* 4. oversized: a frame above ZMQ_MAXMSGSIZE (4 MiB) makes libzmq drop that connection */
-    void *big = zmq_socket(context, ZMQ_DEALER);
-    zmq_setsockopt(big, ZMQ_LINGER, &linger, sizeof linger);
-    assert_int_equal(zmq_connect(big, s_endpoint), 0);
-    size_t huge_length = 5u * 1024 * 1024;
-    uint8_t *huge = malloc(huge_length);
-    assert_non_null(huge);
-    memset(huge, 'A', huge_length);
-    for (int i = 0; i < 3; i++)
-        assert_true(zmq_send(big, huge, huge_length, 0) >= 0);
-    free(huge);
+    void *big = vb_test_send_oversized(&raw, s_endpoint, 3);
     s_assert_alive(client);
     zmq_close(big);
 
@@ -255,8 +178,7 @@ test_garbage_frames_keep_the_service_answering(void **state)
     assert_int_equal(s_create(client, "after-garbage", NULL, 10000, &id), VB_STATUS_CREATED);
     assert_true(vb_uuid_valid(id));
     free(id);
-    zmq_close(dealer);
-    zmq_ctx_term(context);
+    vb_test_raw_close(&raw);
     vb_rpc_client_destroy(&client);
 }
 

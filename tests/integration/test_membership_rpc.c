@@ -20,15 +20,13 @@
 #include "vb/ids.h"
 #include "vb/rpc_client.h"
 #include "vb_test_node.h"
+#include "vb_test_rpc.h"
 
 typedef Verbund__Rpc__V1__Caller caller_t;
 typedef Verbund__Rpc__V1__Reply reply_t;
 typedef Verbund__Membership__V1__Person person_t;
 
 static vb_rpc_client_t *s_client;
-static reply_t *s_last;                /* the last reply (message, field errors) */
-static ProtobufCMessage *s_kept[4096]; /* decoded bodies, freed after each test */
-static size_t s_kept_count;
 static char s_tag[16]; /* unique per run: keeps emails and names apart */
 
 static caller_t s_admin = {PROTOBUF_C_MESSAGE_INIT(&verbund__rpc__v1__caller__descriptor),
@@ -42,13 +40,7 @@ static int
 s_setup(void **state)
 {
     (void)state;
-    const char *endpoint = vb_test_env("VERBUND_MEMBERSHIP_ENDPOINT");
-    if (!endpoint) {
-        print_error("VERBUND_MEMBERSHIP_ENDPOINT unknown: run under the node fixture\n");
-        return -1;
-    }
-    vb_rpc_client_options_t options = {.endpoint = endpoint, .attempt_timeout_ms = 3000};
-    s_client = vb_rpc_client_new(&options);
+    s_client = vb_test_rpc_open("VERBUND_MEMBERSHIP_ENDPOINT", 3000, 10000);
     char id[VB_UUID_STRING_SIZE];
     vb_uuid7(id);
     snprintf(s_tag, sizeof s_tag, "t%.4s%.4s", id + 24, id + 28);
@@ -59,78 +51,9 @@ static int
 s_teardown(void **state)
 {
     (void)state;
-    if (s_last)
-        verbund__rpc__v1__reply__free_unpacked(s_last, NULL);
-    s_last = NULL;
-    vb_rpc_client_destroy(&s_client);
+    vb_test_rpc_close();
     return 0;
 }
-
-static int
-s_free_kept(void **state)
-{
-    (void)state;
-    for (size_t i = 0; i < s_kept_count; i++)
-        protobuf_c_message_free_unpacked(s_kept[i], NULL);
-    s_kept_count = 0;
-    return 0;
-}
-
-/* Calls method; *out (may be NULL) receives the decoded body (kept until the test ends). */
-static vb_status_t
-s_call_key(const char *method, const void *request, const caller_t *caller, const char *key,
-           bool write, const ProtobufCMessageDescriptor *type, void *out)
-{
-    if (s_last)
-        verbund__rpc__v1__reply__free_unpacked(s_last, NULL);
-    s_last = NULL;
-    vb_rpc_call_options_t options = {
-        .deadline_ms = 10000, .caller = caller, .idempotency_key = key, .write = write};
-    vb_status_t status = vb_rpc_client_call(s_client, method, request, &options, &s_last);
-    if (out)
-        *(void **)out = NULL;
-    if (s_last && type && out && (status == VB_STATUS_OK || status == VB_STATUS_CREATED)) {
-        ProtobufCMessage *body = vb_rpc_reply_unpack(s_last, type);
-        assert_non_null(body);
-        VB_ASSERT(s_kept_count < sizeof s_kept / sizeof s_kept[0]);
-        s_kept[s_kept_count++] = body;
-        *(void **)out = body;
-    }
-    return status;
-}
-
-static vb_status_t
-s_call(const char *method, const void *request, const caller_t *caller, bool write,
-       const ProtobufCMessageDescriptor *type, void *out)
-{
-    return s_call_key(method, request, caller, NULL, write, type, out);
-}
-
-#define assert_status(expected, expr)                                                              \
-    do {                                                                                           \
-        vb_status_t got_ = (expr);                                                                 \
-        if (got_ != (expected))                                                                    \
-            fail_msg("%s: expected %s, got %s (%s)", #expr, vb_status_name(expected),              \
-                     vb_status_name(got_), s_last ? s_last->message : "no reply");                 \
-    } while (0)
-
-static bool
-s_has_field_error(const char *field)
-{
-    if (!s_last)
-        return false;
-    for (size_t i = 0; i < s_last->n_field_errors; i++)
-        if (strcmp(s_last->field_errors[i]->field, field) == 0)
-            return true;
-    return false;
-}
-
-#define assert_field_error(path)                                                                   \
-    do {                                                                                           \
-        if (!s_has_field_error(path))                                                              \
-            fail_msg("expected a field error at %s; message: %s", (path),                          \
-                     s_last ? s_last->message : "no reply");                                       \
-    } while (0)
 
 /* A person message with a unique email; strings are static or from the tag. */
 static person_t *
@@ -161,8 +84,8 @@ s_create_person(const char *name)
     request.person = person;
     Verbund__Membership__V1__PersonReply *reply = NULL;
     assert_status(VB_STATUS_CREATED,
-                  s_call("membership.PersonCreate", &request, &s_admin, true,
-                         &verbund__membership__v1__person_reply__descriptor, &reply));
+                  vb_test_rpc_call("membership.PersonCreate", &request, &s_admin, true,
+                                   &verbund__membership__v1__person_reply__descriptor, &reply));
     assert_non_null(reply->person);
     return reply->person;
 }
@@ -174,7 +97,8 @@ s_get_person(const char *id, const caller_t *caller, vb_status_t expected)
         VERBUND__MEMBERSHIP__V1__PERSON_GET_REQUEST__INIT;
     request.id = (char *)id;
     Verbund__Membership__V1__PersonReply *reply = NULL;
-    assert_status(expected, s_call("membership.PersonGet", &request, caller, false,
+    assert_status(expected,
+                  vb_test_rpc_call("membership.PersonGet", &request, caller, false,
                                    &verbund__membership__v1__person_reply__descriptor, &reply));
     return reply ? reply->person : NULL;
 }
@@ -195,8 +119,9 @@ s_create_organization(const char *name)
     request.organization = &organization;
     Verbund__Membership__V1__OrganizationReply *reply = NULL;
     assert_status(VB_STATUS_CREATED,
-                  s_call("membership.OrganizationCreate", &request, &s_staff, true,
-                         &verbund__membership__v1__organization_reply__descriptor, &reply));
+                  vb_test_rpc_call("membership.OrganizationCreate", &request, &s_staff, true,
+                                   &verbund__membership__v1__organization_reply__descriptor,
+                                   &reply));
     return reply->organization;
 }
 
@@ -253,8 +178,9 @@ s_update(const char *id, int64_t expected_version, person_t *changes, char **mas
     request.update_mask = mask;
     request.n_update_mask = mask_count;
     Verbund__Membership__V1__PersonReply *reply = NULL;
-    vb_status_t status = s_call("membership.PersonUpdate", &request, caller, true,
-                                &verbund__membership__v1__person_reply__descriptor, &reply);
+    vb_status_t status =
+        vb_test_rpc_call("membership.PersonUpdate", &request, caller, true,
+                         &verbund__membership__v1__person_reply__descriptor, &reply);
     if (out)
         *out = reply ? reply->person : NULL;
     return status;
@@ -301,7 +227,7 @@ test_update_and_stale_version(void **state)
     /* a stale version changes nothing */
     changes.name = (char *)"Stale Write";
     assert_status(VB_STATUS_CONFLICT, s_update(id, 1, &changes, mask, 1, &s_staff, NULL));
-    assert_non_null(strstr(s_last->message, "version 1 is stale; current is 2"));
+    assert_non_null(strstr(vb_test_rpc_last()->message, "version 1 is stale; current is 2"));
     read = s_get_person(id, &s_staff, VB_STATUS_OK);
     assert_string_equal(read->name, "Prof. Dr. Hartmut Kopf");
     assert_int_equal(read->version, 2);
@@ -337,8 +263,8 @@ test_email_unique_case_insensitive(void **state)
     Verbund__Membership__V1__PersonCreateRequest request =
         VERBUND__MEMBERSHIP__V1__PERSON_CREATE_REQUEST__INIT;
     request.person = second;
-    assert_status(VB_STATUS_CONFLICT,
-                  s_call("membership.PersonCreate", &request, &s_admin, true, NULL, NULL));
+    assert_status(VB_STATUS_CONFLICT, vb_test_rpc_call("membership.PersonCreate", &request,
+                                                       &s_admin, true, NULL, NULL));
     assert_field_error("person.email");
 }
 
@@ -364,8 +290,9 @@ test_list_filters_and_paging(void **state)
         request.cursor = cursor;
         Verbund__Membership__V1__PersonListReply *reply = NULL;
         assert_status(VB_STATUS_OK,
-                      s_call("membership.PersonList", &request, &s_staff, false,
-                             &verbund__membership__v1__person_list_reply__descriptor, &reply));
+                      vb_test_rpc_call("membership.PersonList", &request, &s_staff, false,
+                                       &verbund__membership__v1__person_list_reply__descriptor,
+                                       &reply));
         assert_true(reply->n_items <= 2);
         for (size_t i = 0; i < reply->n_items; i++) {
             /* ordered by id: the creation order of UUIDv7 */
@@ -380,16 +307,16 @@ test_list_filters_and_paging(void **state)
 
     request.cursor = (char *)"not-a-cursor";
     assert_status(VB_STATUS_BAD_REQUEST,
-                  s_call("membership.PersonList", &request, &s_staff, false, NULL, NULL));
+                  vb_test_rpc_call("membership.PersonList", &request, &s_staff, false, NULL, NULL));
     assert_field_error("cursor");
     request.cursor = (char *)"";
     request.limit = 201;
     assert_status(VB_STATUS_BAD_REQUEST,
-                  s_call("membership.PersonList", &request, &s_staff, false, NULL, NULL));
+                  vb_test_rpc_call("membership.PersonList", &request, &s_staff, false, NULL, NULL));
     request.limit = 0;
     request.skill = (char *)"fs.unknown";
     assert_status(VB_STATUS_BAD_REQUEST,
-                  s_call("membership.PersonList", &request, &s_staff, false, NULL, NULL));
+                  vb_test_rpc_call("membership.PersonList", &request, &s_staff, false, NULL, NULL));
     for (int i = 0; i < 5; i++)
         free(ids[i]);
 }
@@ -409,24 +336,26 @@ test_idempotent_repeat_and_key_reuse(void **state)
     request.person = person;
     Verbund__Membership__V1__PersonReply *first = NULL, *second = NULL;
     assert_status(VB_STATUS_CREATED,
-                  s_call_key("membership.PersonCreate", &request, &s_admin, key, true,
-                             &verbund__membership__v1__person_reply__descriptor, &first));
+                  vb_test_rpc_call_key("membership.PersonCreate", &request, &s_admin, key, true,
+                                       &verbund__membership__v1__person_reply__descriptor, &first));
     assert_status(VB_STATUS_CREATED,
-                  s_call_key("membership.PersonCreate", &request, &s_admin, key, true,
-                             &verbund__membership__v1__person_reply__descriptor, &second));
+                  vb_test_rpc_call_key("membership.PersonCreate", &request, &s_admin, key, true,
+                                       &verbund__membership__v1__person_reply__descriptor,
+                                       &second));
     assert_string_equal(first->person->id, second->person->id);
     /* the same key with another body */
     person->name = (char *)"Somebody Else";
-    assert_status(VB_STATUS_UNPROCESSABLE,
-                  s_call_key("membership.PersonCreate", &request, &s_admin, key, true, NULL, NULL));
+    assert_status(VB_STATUS_UNPROCESSABLE, vb_test_rpc_call_key("membership.PersonCreate", &request,
+                                                                &s_admin, key, true, NULL, NULL));
     /* exactly one person with that email exists */
     Verbund__Membership__V1__PersonListRequest list =
         VERBUND__MEMBERSHIP__V1__PERSON_LIST_REQUEST__INIT;
     list.text = email;
     Verbund__Membership__V1__PersonListReply *found = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("membership.PersonList", &list, &s_staff, false,
-                         &verbund__membership__v1__person_list_reply__descriptor, &found));
+                  vb_test_rpc_call("membership.PersonList", &list, &s_staff, false,
+                                   &verbund__membership__v1__person_list_reply__descriptor,
+                                   &found));
     assert_int_equal(found->n_items, 1);
 }
 
@@ -450,8 +379,8 @@ test_erasure_and_export(void **state)
     create.person = person;
     Verbund__Membership__V1__PersonReply *created = NULL;
     assert_status(VB_STATUS_CREATED,
-                  s_call("membership.PersonCreate", &create, &s_admin, true,
-                         &verbund__membership__v1__person_reply__descriptor, &created));
+                  vb_test_rpc_call("membership.PersonCreate", &create, &s_admin, true,
+                                   &verbund__membership__v1__person_reply__descriptor, &created));
     const char *id = created->person->id;
 
     /* an expert profile, a membership and a member token */
@@ -473,8 +402,9 @@ test_erasure_and_export(void **state)
     put.profile = &profile;
     Verbund__Membership__V1__ExpertProfileReply *stored = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("membership.ExpertProfilePut", &put, &s_staff, true,
-                         &verbund__membership__v1__expert_profile_reply__descriptor, &stored));
+                  vb_test_rpc_call("membership.ExpertProfilePut", &put, &s_staff, true,
+                                   &verbund__membership__v1__expert_profile_reply__descriptor,
+                                   &stored));
     assert_int_equal(stored->profile->hourly_rate->cents, 9500);
 
     Verbund__Membership__V1__Membership membership = VERBUND__MEMBERSHIP__V1__MEMBERSHIP__INIT;
@@ -483,8 +413,8 @@ test_erasure_and_export(void **state)
     Verbund__Membership__V1__MembershipCreateRequest apply =
         VERBUND__MEMBERSHIP__V1__MEMBERSHIP_CREATE_REQUEST__INIT;
     apply.membership = &membership;
-    assert_status(VB_STATUS_CREATED,
-                  s_call("membership.MembershipCreate", &apply, &s_staff, true, NULL, NULL));
+    assert_status(VB_STATUS_CREATED, vb_test_rpc_call("membership.MembershipCreate", &apply,
+                                                      &s_staff, true, NULL, NULL));
 
     Verbund__Membership__V1__TokenCreateRequest token_request =
         VERBUND__MEMBERSHIP__V1__TOKEN_CREATE_REQUEST__INIT;
@@ -493,12 +423,14 @@ test_erasure_and_export(void **state)
     token_request.label = (char *)"erika's laptop";
     Verbund__Membership__V1__TokenCreateReply *token = NULL;
     assert_status(VB_STATUS_CREATED,
-                  s_call("membership.TokenCreate", &token_request, &s_admin, true,
-                         &verbund__membership__v1__token_create_reply__descriptor, &token));
+                  vb_test_rpc_call("membership.TokenCreate", &token_request, &s_admin, true,
+                                   &verbund__membership__v1__token_create_reply__descriptor,
+                                   &token));
     Verbund__Membership__V1__TokenVerifyRequest verify =
         VERBUND__MEMBERSHIP__V1__TOKEN_VERIFY_REQUEST__INIT;
     verify.token = token->token;
-    assert_status(VB_STATUS_OK, s_call("membership.TokenVerify", &verify, NULL, false, NULL, NULL));
+    assert_status(VB_STATUS_OK,
+                  vb_test_rpc_call("membership.TokenVerify", &verify, NULL, false, NULL, NULL));
 
     /* export before: everything is there; the member may export itself */
     caller_t self = s_member(id);
@@ -507,8 +439,8 @@ test_erasure_and_export(void **state)
     export_request.id = (char *)id;
     Verbund__Membership__V1__PersonExport *exported = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("membership.PersonExport", &export_request, &self, false,
-                         &verbund__membership__v1__person_export__descriptor, &exported));
+                  vb_test_rpc_call("membership.PersonExport", &export_request, &self, false,
+                                   &verbund__membership__v1__person_export__descriptor, &exported));
     assert_string_equal(exported->person->name, "Erika Mustermann");
     assert_non_null(exported->organization);
     assert_string_equal(exported->organization->name, "NIRO e. V.");
@@ -524,15 +456,17 @@ test_erasure_and_export(void **state)
     erase.reason = (char *)"Art. 17 GDPR request by mail";
     Verbund__Membership__V1__PersonEraseReply *erased = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("membership.PersonErase", &erase, &s_admin, true,
-                         &verbund__membership__v1__person_erase_reply__descriptor, &erased));
+                  vb_test_rpc_call("membership.PersonErase", &erase, &s_admin, true,
+                                   &verbund__membership__v1__person_erase_reply__descriptor,
+                                   &erased));
     assert_string_equal(erased->id, id);
     assert_true(strlen(erased->erased_at) > 0);
     /* erasing again is the same erasure */
     Verbund__Membership__V1__PersonEraseReply *again = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("membership.PersonErase", &erase, &s_admin, true,
-                         &verbund__membership__v1__person_erase_reply__descriptor, &again));
+                  vb_test_rpc_call("membership.PersonErase", &erase, &s_admin, true,
+                                   &verbund__membership__v1__person_erase_reply__descriptor,
+                                   &again));
     assert_string_equal(again->erased_at, erased->erased_at);
 
     /* personal data gone everywhere */
@@ -546,10 +480,10 @@ test_erasure_and_export(void **state)
     assert_int_equal(read->n_skills, 0);
     assert_false(read->consents && read->consents->visible_in_network);
     assert_status(VB_STATUS_UNAUTHENTICATED,
-                  s_call("membership.TokenVerify", &verify, NULL, false, NULL, NULL));
+                  vb_test_rpc_call("membership.TokenVerify", &verify, NULL, false, NULL, NULL));
     assert_status(VB_STATUS_OK,
-                  s_call("membership.PersonExport", &export_request, &s_admin, false,
-                         &verbund__membership__v1__person_export__descriptor, &exported));
+                  vb_test_rpc_call("membership.PersonExport", &export_request, &s_admin, false,
+                                   &verbund__membership__v1__person_export__descriptor, &exported));
     assert_true(exported->person->erased);
     assert_string_equal(exported->person->name, "");
     assert_null(exported->organization);
@@ -568,15 +502,16 @@ test_erasure_and_export(void **state)
     list.text = email;
     Verbund__Membership__V1__PersonListReply *found = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("membership.PersonList", &list, &s_staff, false,
-                         &verbund__membership__v1__person_list_reply__descriptor, &found));
+                  vb_test_rpc_call("membership.PersonList", &list, &s_staff, false,
+                                   &verbund__membership__v1__person_list_reply__descriptor,
+                                   &found));
     assert_int_equal(found->n_items, 0);
     person->organization_id = (char *)"";
     assert_status(VB_STATUS_CREATED,
-                  s_call("membership.PersonCreate", &create, &s_admin, true, NULL, NULL));
+                  vb_test_rpc_call("membership.PersonCreate", &create, &s_admin, true, NULL, NULL));
     /* an erased person gets no expert profile and no updates */
-    assert_status(VB_STATUS_UNPROCESSABLE,
-                  s_call("membership.ExpertProfilePut", &put, &s_staff, true, NULL, NULL));
+    assert_status(VB_STATUS_UNPROCESSABLE, vb_test_rpc_call("membership.ExpertProfilePut", &put,
+                                                            &s_staff, true, NULL, NULL));
     person_t changes = VERBUND__MEMBERSHIP__V1__PERSON__INIT;
     char *mask[] = {(char *)"region"};
     assert_status(VB_STATUS_NOT_FOUND,
@@ -596,7 +531,8 @@ s_transition(const char *id, Verbund__Membership__V1__MembershipAction action,
     request.expected_version = expected_version;
     request.reason = (char *)"test";
     Verbund__Membership__V1__MembershipReply *reply = NULL;
-    assert_status(expected, s_call("membership.MembershipTransition", &request, caller, true,
+    assert_status(expected,
+                  vb_test_rpc_call("membership.MembershipTransition", &request, caller, true,
                                    &verbund__membership__v1__membership_reply__descriptor, &reply));
     return reply ? reply->membership : NULL;
 }
@@ -615,8 +551,9 @@ test_lifecycle_and_illegal_transitions(void **state)
     request.membership = &membership;
     Verbund__Membership__V1__MembershipReply *created = NULL;
     assert_status(VB_STATUS_CREATED,
-                  s_call("membership.MembershipCreate", &request, &s_staff, true,
-                         &verbund__membership__v1__membership_reply__descriptor, &created));
+                  vb_test_rpc_call("membership.MembershipCreate", &request, &s_staff, true,
+                                   &verbund__membership__v1__membership_reply__descriptor,
+                                   &created));
     const char *id = created->membership->id;
     assert_int_equal(created->membership->status,
                      VERBUND__MEMBERSHIP__V1__MEMBERSHIP_STATUS__MEMBERSHIP_STATUS_APPLIED);
@@ -625,10 +562,10 @@ test_lifecycle_and_illegal_transitions(void **state)
     /* applied: resume, suspend and lapse are refused */
     s_transition(id, VERBUND__MEMBERSHIP__V1__MEMBERSHIP_ACTION__MEMBERSHIP_ACTION_RESUME, 0,
                  &s_staff, VB_STATUS_UNPROCESSABLE);
-    assert_non_null(strstr(s_last->message, "applied -> active"));
+    assert_non_null(strstr(vb_test_rpc_last()->message, "applied -> active"));
     s_transition(id, VERBUND__MEMBERSHIP__V1__MEMBERSHIP_ACTION__MEMBERSHIP_ACTION_SUSPEND, 0,
                  &s_staff, VB_STATUS_UNPROCESSABLE);
-    assert_non_null(strstr(s_last->message, "applied -> suspended"));
+    assert_non_null(strstr(vb_test_rpc_last()->message, "applied -> suspended"));
     Verbund__Membership__V1__Membership *m =
         s_transition(id, VERBUND__MEMBERSHIP__V1__MEMBERSHIP_ACTION__MEMBERSHIP_ACTION_APPROVE, 1,
                      &s_staff, VB_STATUS_OK);
@@ -639,7 +576,7 @@ test_lifecycle_and_illegal_transitions(void **state)
     /* approving twice */
     s_transition(id, VERBUND__MEMBERSHIP__V1__MEMBERSHIP_ACTION__MEMBERSHIP_ACTION_APPROVE, 0,
                  &s_staff, VB_STATUS_UNPROCESSABLE);
-    assert_non_null(strstr(s_last->message, "active -> active"));
+    assert_non_null(strstr(vb_test_rpc_last()->message, "active -> active"));
     /* a stale expected version */
     s_transition(id, VERBUND__MEMBERSHIP__V1__MEMBERSHIP_ACTION__MEMBERSHIP_ACTION_SUSPEND, 1,
                  &s_staff, VB_STATUS_CONFLICT);
@@ -657,7 +594,7 @@ test_lifecycle_and_illegal_transitions(void **state)
     /* terminated is final */
     s_transition(id, VERBUND__MEMBERSHIP__V1__MEMBERSHIP_ACTION__MEMBERSHIP_ACTION_RESUME, 0,
                  &s_staff, VB_STATUS_UNPROCESSABLE);
-    assert_non_null(strstr(s_last->message, "terminated -> active"));
+    assert_non_null(strstr(vb_test_rpc_last()->message, "terminated -> active"));
     s_transition(id, VERBUND__MEMBERSHIP__V1__MEMBERSHIP_ACTION__MEMBERSHIP_ACTION_LAPSE, 0,
                  &s_staff, VB_STATUS_UNPROCESSABLE);
     s_transition(id, (Verbund__Membership__V1__MembershipAction)42, 0, &s_staff,
@@ -670,17 +607,19 @@ test_lifecycle_and_illegal_transitions(void **state)
     list.status = (char *)"terminated";
     Verbund__Membership__V1__MembershipListReply *found = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("membership.MembershipList", &list, &s_staff, false,
-                         &verbund__membership__v1__membership_list_reply__descriptor, &found));
+                  vb_test_rpc_call("membership.MembershipList", &list, &s_staff, false,
+                                   &verbund__membership__v1__membership_list_reply__descriptor,
+                                   &found));
     assert_int_equal(found->n_items, 1);
     list.status = (char *)"active";
     assert_status(VB_STATUS_OK,
-                  s_call("membership.MembershipList", &list, &s_staff, false,
-                         &verbund__membership__v1__membership_list_reply__descriptor, &found));
+                  vb_test_rpc_call("membership.MembershipList", &list, &s_staff, false,
+                                   &verbund__membership__v1__membership_list_reply__descriptor,
+                                   &found));
     assert_int_equal(found->n_items, 0);
     list.status = (char *)"dormant";
-    assert_status(VB_STATUS_BAD_REQUEST,
-                  s_call("membership.MembershipList", &list, &s_staff, false, NULL, NULL));
+    assert_status(VB_STATUS_BAD_REQUEST, vb_test_rpc_call("membership.MembershipList", &list,
+                                                          &s_staff, false, NULL, NULL));
 }
 
 static void
@@ -698,27 +637,28 @@ test_minimum_contribution(void **state)
     Verbund__Membership__V1__MembershipCreateRequest request =
         VERBUND__MEMBERSHIP__V1__MEMBERSHIP_CREATE_REQUEST__INIT;
     request.membership = &membership;
-    assert_status(VB_STATUS_UNPROCESSABLE,
-                  s_call("membership.MembershipCreate", &request, &s_staff, true, NULL, NULL));
+    assert_status(VB_STATUS_UNPROCESSABLE, vb_test_rpc_call("membership.MembershipCreate", &request,
+                                                            &s_staff, true, NULL, NULL));
     assert_field_error("membership.yearly_contribution.cents");
     membership.yearly_contribution = NULL;
-    assert_status(VB_STATUS_UNPROCESSABLE,
-                  s_call("membership.MembershipCreate", &request, &s_staff, true, NULL, NULL));
+    assert_status(VB_STATUS_UNPROCESSABLE, vb_test_rpc_call("membership.MembershipCreate", &request,
+                                                            &s_staff, true, NULL, NULL));
     assert_field_error("membership.yearly_contribution");
     membership.yearly_contribution = &fee;
     fee.cents = 6000;
     Verbund__Membership__V1__MembershipReply *created = NULL;
     assert_status(VB_STATUS_CREATED,
-                  s_call("membership.MembershipCreate", &request, &s_staff, true,
-                         &verbund__membership__v1__membership_reply__descriptor, &created));
+                  vb_test_rpc_call("membership.MembershipCreate", &request, &s_staff, true,
+                                   &verbund__membership__v1__membership_reply__descriptor,
+                                   &created));
     assert_int_equal(created->membership->yearly_contribution->cents, 6000);
     assert_string_equal(created->membership->yearly_contribution->currency, "EUR");
     /* a holder that does not exist */
     char missing[VB_UUID_STRING_SIZE];
     vb_uuid7(missing);
     membership.holder_person_id = missing;
-    assert_status(VB_STATUS_UNPROCESSABLE,
-                  s_call("membership.MembershipCreate", &request, &s_staff, true, NULL, NULL));
+    assert_status(VB_STATUS_UNPROCESSABLE, vb_test_rpc_call("membership.MembershipCreate", &request,
+                                                            &s_staff, true, NULL, NULL));
     assert_field_error("membership.holder_person_id");
 }
 
@@ -733,8 +673,9 @@ test_taxonomy_and_unknown_codes(void **state)
     Verbund__Membership__V1__TaxonomyReply *taxonomy = NULL;
     caller_t member = s_member("00000000-0000-7000-8000-000000000000");
     assert_status(VB_STATUS_OK,
-                  s_call("membership.TaxonomyGet", &request, &member, false,
-                         &verbund__membership__v1__taxonomy_reply__descriptor, &taxonomy));
+                  vb_test_rpc_call("membership.TaxonomyGet", &request, &member, false,
+                                   &verbund__membership__v1__taxonomy_reply__descriptor,
+                                   &taxonomy));
     int digcomp = 0, future = 0;
     bool collaboration = false;
     for (size_t i = 0; i < taxonomy->n_items; i++) {
@@ -770,7 +711,7 @@ test_taxonomy_and_unknown_codes(void **state)
         VERBUND__MEMBERSHIP__V1__PERSON_CREATE_REQUEST__INIT;
     create.person = person;
     assert_status(VB_STATUS_UNPROCESSABLE,
-                  s_call("membership.PersonCreate", &create, &s_admin, true, NULL, NULL));
+                  vb_test_rpc_call("membership.PersonCreate", &create, &s_admin, true, NULL, NULL));
     assert_field_error("person.skills[1].code");
 
     Verbund__Membership__V1__ExpertProfile profile = VERBUND__MEMBERSHIP__V1__EXPERT_PROFILE__INIT;
@@ -781,28 +722,30 @@ test_taxonomy_and_unknown_codes(void **state)
         VERBUND__MEMBERSHIP__V1__EXPERT_PROFILE_PUT_REQUEST__INIT;
     put.person_id = expert->id;
     put.profile = &profile;
-    assert_status(VB_STATUS_UNPROCESSABLE,
-                  s_call("membership.ExpertProfilePut", &put, &s_staff, true, NULL, NULL));
+    assert_status(VB_STATUS_UNPROCESSABLE, vb_test_rpc_call("membership.ExpertProfilePut", &put,
+                                                            &s_staff, true, NULL, NULL));
     assert_field_error("profile.competences[1].code");
     assert_field_error("profile.hours_per_month");
     /* with known codes the skill filter finds the person */
     person->skills = skills;
     person->n_skills = 1;
     assert_status(VB_STATUS_CREATED,
-                  s_call("membership.PersonCreate", &create, &s_admin, true, NULL, NULL));
+                  vb_test_rpc_call("membership.PersonCreate", &create, &s_admin, true, NULL, NULL));
     Verbund__Membership__V1__PersonListRequest list =
         VERBUND__MEMBERSHIP__V1__PERSON_LIST_REQUEST__INIT;
     list.text = email;
     list.skill = (char *)"fs.self_efficacy";
     Verbund__Membership__V1__PersonListReply *found = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("membership.PersonList", &list, &s_staff, false,
-                         &verbund__membership__v1__person_list_reply__descriptor, &found));
+                  vb_test_rpc_call("membership.PersonList", &list, &s_staff, false,
+                                   &verbund__membership__v1__person_list_reply__descriptor,
+                                   &found));
     assert_int_equal(found->n_items, 1);
     list.skill = (char *)"fs.agility";
     assert_status(VB_STATUS_OK,
-                  s_call("membership.PersonList", &list, &s_staff, false,
-                         &verbund__membership__v1__person_list_reply__descriptor, &found));
+                  vb_test_rpc_call("membership.PersonList", &list, &s_staff, false,
+                                   &verbund__membership__v1__person_list_reply__descriptor,
+                                   &found));
     assert_int_equal(found->n_items, 0);
 }
 
@@ -833,12 +776,12 @@ test_member_acts_only_on_itself(void **state)
         VERBUND__MEMBERSHIP__V1__PERSON_ERASE_REQUEST__INIT;
     erase.id = other_id;
     assert_status(VB_STATUS_FORBIDDEN,
-                  s_call("membership.PersonErase", &erase, &member, true, NULL, NULL));
+                  vb_test_rpc_call("membership.PersonErase", &erase, &member, true, NULL, NULL));
     Verbund__Membership__V1__PersonExportRequest export_request =
         VERBUND__MEMBERSHIP__V1__PERSON_EXPORT_REQUEST__INIT;
     export_request.id = other_id;
-    assert_status(VB_STATUS_FORBIDDEN,
-                  s_call("membership.PersonExport", &export_request, &member, false, NULL, NULL));
+    assert_status(VB_STATUS_FORBIDDEN, vb_test_rpc_call("membership.PersonExport", &export_request,
+                                                        &member, false, NULL, NULL));
 
     Verbund__Membership__V1__ExpertProfile profile = VERBUND__MEMBERSHIP__V1__EXPERT_PROFILE__INIT;
     Verbund__Membership__V1__ExpertProfilePutRequest put =
@@ -846,10 +789,10 @@ test_member_acts_only_on_itself(void **state)
     put.person_id = other_id;
     put.profile = &profile;
     assert_status(VB_STATUS_FORBIDDEN,
-                  s_call("membership.ExpertProfilePut", &put, &member, true, NULL, NULL));
+                  vb_test_rpc_call("membership.ExpertProfilePut", &put, &member, true, NULL, NULL));
     put.person_id = mine_id;
     assert_status(VB_STATUS_OK,
-                  s_call("membership.ExpertProfilePut", &put, &member, true, NULL, NULL));
+                  vb_test_rpc_call("membership.ExpertProfilePut", &put, &member, true, NULL, NULL));
 
     /* applying for itself is allowed, for somebody else not */
     Verbund__Membership__V1__Membership membership = VERBUND__MEMBERSHIP__V1__MEMBERSHIP__INIT;
@@ -858,17 +801,18 @@ test_member_acts_only_on_itself(void **state)
     Verbund__Membership__V1__MembershipCreateRequest apply =
         VERBUND__MEMBERSHIP__V1__MEMBERSHIP_CREATE_REQUEST__INIT;
     apply.membership = &membership;
-    assert_status(VB_STATUS_FORBIDDEN,
-                  s_call("membership.MembershipCreate", &apply, &member, true, NULL, NULL));
+    assert_status(VB_STATUS_FORBIDDEN, vb_test_rpc_call("membership.MembershipCreate", &apply,
+                                                        &member, true, NULL, NULL));
     Verbund__Membership__V1__MembershipReply *other_membership = NULL;
-    assert_status(VB_STATUS_CREATED, s_call("membership.MembershipCreate", &apply, &s_staff, true,
-                                            &verbund__membership__v1__membership_reply__descriptor,
-                                            &other_membership));
+    assert_status(VB_STATUS_CREATED,
+                  vb_test_rpc_call("membership.MembershipCreate", &apply, &s_staff, true,
+                                   &verbund__membership__v1__membership_reply__descriptor,
+                                   &other_membership));
     membership.holder_person_id = mine_id;
     Verbund__Membership__V1__MembershipReply *own = NULL;
     assert_status(VB_STATUS_CREATED,
-                  s_call("membership.MembershipCreate", &apply, &member, true,
-                         &verbund__membership__v1__membership_reply__descriptor, &own));
+                  vb_test_rpc_call("membership.MembershipCreate", &apply, &member, true,
+                                   &verbund__membership__v1__membership_reply__descriptor, &own));
     /* a member cannot approve itself, and reads only its own memberships */
     s_transition(own->membership->id,
                  VERBUND__MEMBERSHIP__V1__MEMBERSHIP_ACTION__MEMBERSHIP_ACTION_APPROVE, 0, &member,
@@ -877,34 +821,35 @@ test_member_acts_only_on_itself(void **state)
         VERBUND__MEMBERSHIP__V1__MEMBERSHIP_GET_REQUEST__INIT;
     get.id = other_membership->membership->id;
     assert_status(VB_STATUS_FORBIDDEN,
-                  s_call("membership.MembershipGet", &get, &member, false, NULL, NULL));
+                  vb_test_rpc_call("membership.MembershipGet", &get, &member, false, NULL, NULL));
     get.id = own->membership->id;
     assert_status(VB_STATUS_OK,
-                  s_call("membership.MembershipGet", &get, &member, false, NULL, NULL));
+                  vb_test_rpc_call("membership.MembershipGet", &get, &member, false, NULL, NULL));
     Verbund__Membership__V1__MembershipListRequest list =
         VERBUND__MEMBERSHIP__V1__MEMBERSHIP_LIST_REQUEST__INIT;
     Verbund__Membership__V1__MembershipListReply *listed = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("membership.MembershipList", &list, &member, false,
-                         &verbund__membership__v1__membership_list_reply__descriptor, &listed));
+                  vb_test_rpc_call("membership.MembershipList", &list, &member, false,
+                                   &verbund__membership__v1__membership_list_reply__descriptor,
+                                   &listed));
     assert_int_equal(listed->n_items, 1);
     assert_string_equal(listed->items[0]->holder_person_id, mine_id);
     list.holder_id = other_id;
     assert_status(VB_STATUS_FORBIDDEN,
-                  s_call("membership.MembershipList", &list, &member, false, NULL, NULL));
+                  vb_test_rpc_call("membership.MembershipList", &list, &member, false, NULL, NULL));
 
     /* staff-only and admin-only calls */
     Verbund__Membership__V1__PersonListRequest persons =
         VERBUND__MEMBERSHIP__V1__PERSON_LIST_REQUEST__INIT;
     assert_status(VB_STATUS_FORBIDDEN,
-                  s_call("membership.PersonList", &persons, &member, false, NULL, NULL));
+                  vb_test_rpc_call("membership.PersonList", &persons, &member, false, NULL, NULL));
     Verbund__Membership__V1__TokenCreateRequest token =
         VERBUND__MEMBERSHIP__V1__TOKEN_CREATE_REQUEST__INIT;
     token.role = VERBUND__RPC__V1__ROLE__ROLE_ADMIN;
     assert_status(VB_STATUS_FORBIDDEN,
-                  s_call("membership.TokenCreate", &token, &member, true, NULL, NULL));
+                  vb_test_rpc_call("membership.TokenCreate", &token, &member, true, NULL, NULL));
     assert_status(VB_STATUS_FORBIDDEN,
-                  s_call("membership.TokenCreate", &token, &s_staff, true, NULL, NULL));
+                  vb_test_rpc_call("membership.TokenCreate", &token, &s_staff, true, NULL, NULL));
     /* the member ends its own membership */
     s_transition(own->membership->id,
                  VERBUND__MEMBERSHIP__V1__MEMBERSHIP_ACTION__MEMBERSHIP_ACTION_TERMINATE, 0,
@@ -936,8 +881,9 @@ test_hostile_strings_stored_verbatim(void **state)
         create.person = person;
         Verbund__Membership__V1__PersonReply *created = NULL;
         assert_status(VB_STATUS_CREATED,
-                      s_call("membership.PersonCreate", &create, &s_admin, true,
-                             &verbund__membership__v1__person_reply__descriptor, &created));
+                      vb_test_rpc_call("membership.PersonCreate", &create, &s_admin, true,
+                                       &verbund__membership__v1__person_reply__descriptor,
+                                       &created));
         person_t *read = s_get_person(created->person->id, &s_staff, VB_STATUS_OK);
         assert_string_equal(read->name, names[i]);
         assert_string_equal(read->region, names[i]);
@@ -952,15 +898,17 @@ test_hostile_strings_stored_verbatim(void **state)
     list.text = (char *)"100% _under_";
     Verbund__Membership__V1__PersonListReply *found = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("membership.PersonList", &list, &s_staff, false,
-                         &verbund__membership__v1__person_list_reply__descriptor, &found));
+                  vb_test_rpc_call("membership.PersonList", &list, &s_staff, false,
+                                   &verbund__membership__v1__person_list_reply__descriptor,
+                                   &found));
     assert_true(found->n_items >= 1);
     for (size_t i = 0; i < found->n_items; i++)
         assert_non_null(strstr(found->items[i]->name, "100% _under_"));
     list.text = (char *)"%";
     assert_status(VB_STATUS_OK,
-                  s_call("membership.PersonList", &list, &s_staff, false,
-                         &verbund__membership__v1__person_list_reply__descriptor, &found));
+                  vb_test_rpc_call("membership.PersonList", &list, &s_staff, false,
+                                   &verbund__membership__v1__person_list_reply__descriptor,
+                                   &found));
     for (size_t i = 0; i < found->n_items; i++)
         assert_true(strchr(found->items[i]->name, '%') || strchr(found->items[i]->email, '%'));
     /* the table survived */
@@ -980,15 +928,16 @@ test_tokens_and_health(void **state)
     verify.token = (char *)admin_token;
     Verbund__Membership__V1__TokenVerifyReply *verified = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("membership.TokenVerify", &verify, NULL, false,
-                         &verbund__membership__v1__token_verify_reply__descriptor, &verified));
+                  vb_test_rpc_call("membership.TokenVerify", &verify, NULL, false,
+                                   &verbund__membership__v1__token_verify_reply__descriptor,
+                                   &verified));
     assert_int_equal(verified->caller->role, VERBUND__RPC__V1__ROLE__ROLE_ADMIN);
     verify.token = (char *)"0000000000000000000000000000000000000000000000000000000000000000";
     assert_status(VB_STATUS_UNAUTHENTICATED,
-                  s_call("membership.TokenVerify", &verify, NULL, false, NULL, NULL));
+                  vb_test_rpc_call("membership.TokenVerify", &verify, NULL, false, NULL, NULL));
     verify.token = (char *)"";
     assert_status(VB_STATUS_UNAUTHENTICATED,
-                  s_call("membership.TokenVerify", &verify, NULL, false, NULL, NULL));
+                  vb_test_rpc_call("membership.TokenVerify", &verify, NULL, false, NULL, NULL));
 
     /* a member token names its person; a short-lived one expires */
     person_t *person = s_create_person("Token Tom");
@@ -999,13 +948,14 @@ test_tokens_and_health(void **state)
     create.ttl_seconds = 1;
     Verbund__Membership__V1__TokenCreateReply *token = NULL;
     assert_status(VB_STATUS_CREATED,
-                  s_call("membership.TokenCreate", &create, &s_admin, true,
-                         &verbund__membership__v1__token_create_reply__descriptor, &token));
+                  vb_test_rpc_call("membership.TokenCreate", &create, &s_admin, true,
+                                   &verbund__membership__v1__token_create_reply__descriptor,
+                                   &token));
     assert_int_equal(strlen(token->token), 64);
     verify.token = token->token;
     vb_status_t status =
-        s_call("membership.TokenVerify", &verify, NULL, false,
-               &verbund__membership__v1__token_verify_reply__descriptor, &verified);
+        vb_test_rpc_call("membership.TokenVerify", &verify, NULL, false,
+                         &verbund__membership__v1__token_verify_reply__descriptor, &verified);
     if (status == VB_STATUS_OK) {
         assert_int_equal(verified->caller->role, VERBUND__RPC__V1__ROLE__ROLE_MEMBER);
         assert_string_equal(verified->caller->person_id, person->id);
@@ -1014,14 +964,14 @@ test_tokens_and_health(void **state)
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     do {
-        status = s_call("membership.TokenVerify", &verify, NULL, false, NULL, NULL);
+        status = vb_test_rpc_call("membership.TokenVerify", &verify, NULL, false, NULL, NULL);
         clock_gettime(CLOCK_MONOTONIC, &now);
     } while (status == VB_STATUS_OK && now.tv_sec - start.tv_sec < 10);
     assert_int_equal(status, VB_STATUS_UNAUTHENTICATED);
     /* a member token needs a person */
     create.person_id = (char *)"";
     assert_status(VB_STATUS_UNPROCESSABLE,
-                  s_call("membership.TokenCreate", &create, &s_admin, true, NULL, NULL));
+                  vb_test_rpc_call("membership.TokenCreate", &create, &s_admin, true, NULL, NULL));
     assert_field_error("person_id");
 
     /* organisations: create, get, list with filters */
@@ -1033,29 +983,31 @@ test_tokens_and_health(void **state)
     list.region = (char *)"ruhr";
     Verbund__Membership__V1__OrganizationListReply *found = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("membership.OrganizationList", &list, &s_staff, false,
-                         &verbund__membership__v1__organization_list_reply__descriptor, &found));
+                  vb_test_rpc_call("membership.OrganizationList", &list, &s_staff, false,
+                                   &verbund__membership__v1__organization_list_reply__descriptor,
+                                   &found));
     bool seen = false;
     for (size_t i = 0; i < found->n_items; i++)
         seen = seen || strcmp(found->items[i]->id, organization->id) == 0;
     assert_true(seen);
     list.kind = (char *)"school";
-    assert_status(VB_STATUS_BAD_REQUEST,
-                  s_call("membership.OrganizationList", &list, &s_staff, false, NULL, NULL));
+    assert_status(VB_STATUS_BAD_REQUEST, vb_test_rpc_call("membership.OrganizationList", &list,
+                                                          &s_staff, false, NULL, NULL));
     Verbund__Membership__V1__OrganizationGetRequest get =
         VERBUND__MEMBERSHIP__V1__ORGANIZATION_GET_REQUEST__INIT;
     get.id = organization->id;
     Verbund__Membership__V1__OrganizationReply *read = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("membership.OrganizationGet", &get, &s_staff, false,
-                         &verbund__membership__v1__organization_reply__descriptor, &read));
+                  vb_test_rpc_call("membership.OrganizationGet", &get, &s_staff, false,
+                                   &verbund__membership__v1__organization_reply__descriptor,
+                                   &read));
     assert_string_equal(read->organization->vat_id, "DE123456789");
 
     Verbund__Membership__V1__HealthRequest health = VERBUND__MEMBERSHIP__V1__HEALTH_REQUEST__INIT;
     Verbund__Membership__V1__HealthReply *healthy = NULL;
     assert_status(VB_STATUS_OK,
-                  s_call("membership.Health", &health, NULL, false,
-                         &verbund__membership__v1__health_reply__descriptor, &healthy));
+                  vb_test_rpc_call("membership.Health", &health, NULL, false,
+                                   &verbund__membership__v1__health_reply__descriptor, &healthy));
     assert_true(healthy->database_ok);
     assert_true(healthy->cache_ok);
 }
@@ -1081,8 +1033,8 @@ test_expert_profile_list_paging(void **state)
             VERBUND__MEMBERSHIP__V1__EXPERT_PROFILE_PUT_REQUEST__INIT;
         put.person_id = (char *)ids[i];
         put.profile = &profile;
-        assert_status(VB_STATUS_OK, s_call("membership.ExpertProfilePut", &put, &s_staff, true,
-                                           NULL, NULL));
+        assert_status(VB_STATUS_OK, vb_test_rpc_call("membership.ExpertProfilePut", &put, &s_staff,
+                                                     true, NULL, NULL));
     }
     /* walk every page of one profile; the three new ones come in id order */
     Verbund__Membership__V1__ExpertProfileListRequest request =
@@ -1094,9 +1046,9 @@ test_expert_profile_list_paging(void **state)
         request.cursor = cursor;
         Verbund__Membership__V1__ExpertProfileListReply *reply = NULL;
         assert_status(VB_STATUS_OK,
-                      s_call("membership.ExpertProfileList", &request, &s_staff, false,
-                             &verbund__membership__v1__expert_profile_list_reply__descriptor,
-                             &reply));
+                      vb_test_rpc_call(
+                          "membership.ExpertProfileList", &request, &s_staff, false,
+                          &verbund__membership__v1__expert_profile_list_reply__descriptor, &reply));
         assert_true(reply->n_items <= 1);
         if (reply->n_items == 1 && seen < 3 && strcmp(reply->items[0]->person_id, ids[seen]) == 0) {
             assert_int_equal(reply->items[0]->competences[0]->level, 1 + seen);
@@ -1110,34 +1062,34 @@ test_expert_profile_list_paging(void **state)
     /* a member may not list every profile; a bad cursor or limit is refused */
     caller_t member = s_member(ids[0]);
     request.cursor = (char *)"";
-    assert_status(VB_STATUS_FORBIDDEN,
-                  s_call("membership.ExpertProfileList", &request, &member, false, NULL, NULL));
+    assert_status(VB_STATUS_FORBIDDEN, vb_test_rpc_call("membership.ExpertProfileList", &request,
+                                                        &member, false, NULL, NULL));
     request.cursor = (char *)"not-a-cursor";
-    assert_status(VB_STATUS_BAD_REQUEST,
-                  s_call("membership.ExpertProfileList", &request, &s_staff, false, NULL, NULL));
+    assert_status(VB_STATUS_BAD_REQUEST, vb_test_rpc_call("membership.ExpertProfileList", &request,
+                                                          &s_staff, false, NULL, NULL));
     request.cursor = (char *)"";
     request.limit = 201;
-    assert_status(VB_STATUS_BAD_REQUEST,
-                  s_call("membership.ExpertProfileList", &request, &s_staff, false, NULL, NULL));
+    assert_status(VB_STATUS_BAD_REQUEST, vb_test_rpc_call("membership.ExpertProfileList", &request,
+                                                          &s_staff, false, NULL, NULL));
 }
 
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_usage_example, s_free_kept),
-        cmocka_unit_test_teardown(test_update_and_stale_version, s_free_kept),
-        cmocka_unit_test_teardown(test_email_unique_case_insensitive, s_free_kept),
-        cmocka_unit_test_teardown(test_list_filters_and_paging, s_free_kept),
-        cmocka_unit_test_teardown(test_idempotent_repeat_and_key_reuse, s_free_kept),
-        cmocka_unit_test_teardown(test_erasure_and_export, s_free_kept),
-        cmocka_unit_test_teardown(test_lifecycle_and_illegal_transitions, s_free_kept),
-        cmocka_unit_test_teardown(test_minimum_contribution, s_free_kept),
-        cmocka_unit_test_teardown(test_taxonomy_and_unknown_codes, s_free_kept),
-        cmocka_unit_test_teardown(test_member_acts_only_on_itself, s_free_kept),
-        cmocka_unit_test_teardown(test_hostile_strings_stored_verbatim, s_free_kept),
-        cmocka_unit_test_teardown(test_tokens_and_health, s_free_kept),
-        cmocka_unit_test_teardown(test_expert_profile_list_paging, s_free_kept),
+        cmocka_unit_test_teardown(test_usage_example, vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_update_and_stale_version, vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_email_unique_case_insensitive, vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_list_filters_and_paging, vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_idempotent_repeat_and_key_reuse, vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_erasure_and_export, vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_lifecycle_and_illegal_transitions, vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_minimum_contribution, vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_taxonomy_and_unknown_codes, vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_member_acts_only_on_itself, vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_hostile_strings_stored_verbatim, vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_tokens_and_health, vb_test_rpc_free_kept),
+        cmocka_unit_test_teardown(test_expert_profile_list_paging, vb_test_rpc_free_kept),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

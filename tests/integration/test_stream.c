@@ -24,6 +24,7 @@
 #include "vb/ids.h"
 #include "vb/rpc_client.h"
 #include "vb_test_node.h"
+#include "vb_test_rpc.h"
 
 typedef Verbund__Rpc__V1__Caller caller_t;
 typedef Verbund__Stream__V1__ReadReply read_reply_t;
@@ -34,7 +35,6 @@ static vb_rpc_client_t *s_membership;
 static vb_rpc_client_t *s_stream;
 static vb_db_t *s_db;
 static char s_tag[16];
-static Verbund__Rpc__V1__Reply *s_last;
 
 static caller_t s_admin = {PROTOBUF_C_MESSAGE_INIT(&verbund__rpc__v1__caller__descriptor),
                            (char *)"test-admin", VERBUND__RPC__V1__ROLE__ROLE_ADMIN, (char *)"",
@@ -80,9 +80,7 @@ static int
 s_teardown(void **state)
 {
     (void)state;
-    if (s_last)
-        verbund__rpc__v1__reply__free_unpacked(s_last, NULL);
-    s_last = NULL;
+    vb_test_rpc_close();
     vb_rpc_client_destroy(&s_membership);
     vb_rpc_client_destroy(&s_stream);
     vb_db_destroy(&s_db);
@@ -93,26 +91,9 @@ static vb_status_t
 s_call(vb_rpc_client_t *client, const char *method, const void *request, const caller_t *caller,
        bool write, const ProtobufCMessageDescriptor *type, void *out)
 {
-    if (s_last)
-        verbund__rpc__v1__reply__free_unpacked(s_last, NULL);
-    s_last = NULL;
     vb_rpc_call_options_t options = {.deadline_ms = 10000, .caller = caller, .write = write};
-    vb_status_t status = vb_rpc_client_call(client, method, request, &options, &s_last);
-    if (out) {
-        *(void **)out = NULL;
-        if (s_last && (status == VB_STATUS_OK || status == VB_STATUS_CREATED))
-            *(void **)out = vb_rpc_reply_unpack(s_last, type);
-    }
-    return status;
+    return vb_test_rpc_call_owned(client, method, request, &options, type, out);
 }
-
-#define assert_status(expected, expr)                                                        \
-    do {                                                                                     \
-        vb_status_t got_ = (expr);                                                           \
-        if (got_ != (expected))                                                              \
-            fail_msg("%s: expected %s, got %s (%s)", #expr, vb_status_name(expected),        \
-                     vb_status_name(got_), s_last ? s_last->message : "no reply");           \
-    } while (0)
 
 /* Creates a person; returns its id (malloc'd). */
 static char *
@@ -566,8 +547,8 @@ test_retention_snapshot_required(void **state)
     }
     assert_int_equal(oldest, base + 3);
     assert_status(VB_STATUS_SNAPSHOT_REQUIRED, s_read(0, 0, NULL, 0, NULL, NULL));
-    assert_non_null(s_last);
-    assert_non_null(strstr(s_last->message, "snapshot"));
+    assert_non_null(vb_test_rpc_last());
+    assert_non_null(strstr(vb_test_rpc_last()->message, "snapshot"));
     assert_status(VB_STATUS_SNAPSHOT_REQUIRED, s_read(base + 1, 0, NULL, 0, NULL, NULL));
     read_reply_t *reply = NULL;
     assert_status(VB_STATUS_OK, s_read(base + 2, 10, NULL, 0, NULL, &reply));

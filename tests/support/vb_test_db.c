@@ -80,6 +80,23 @@ vb_test_db_open_migrated(const char *schema, const char *file_name, const char *
     return db;
 }
 
+static int
+s_bool_row(void *arg, const vb_db_row_t *row)
+{
+    *(bool *)arg = vb_db_row_bool(row, 0);
+    return 0;
+}
+
+bool
+vb_test_db_has_stream_log(vb_db_t *db)
+{
+    bool has_log = false;
+    if (vb_db_exec(db, "SELECT to_regclass('stream.log') IS NOT NULL", NULL, 0, s_bool_row,
+                   &has_log, NULL) != VB_STATUS_OK)
+        fail_msg("probing stream.log: %s", vb_db_error(db));
+    return has_log;
+}
+
 int64_t
 vb_test_now_ms(void)
 {

@@ -4,6 +4,7 @@
 #ifndef VB_TEST_DB_H
 #define VB_TEST_DB_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vb/db.h"
@@ -26,6 +27,10 @@ void vb_test_remove_dir(char *dir);
 /* A connection to schema, dropped first and then migrated with one migration (file_name, sql);
  * fails the running test on any error. */
 vb_db_t *vb_test_db_open_migrated(const char *schema, const char *file_name, const char *sql);
+
+/* True when stream.log exists in db (the stream service runs in the fixture and relays outbox
+ * events there); fails the running test when the query fails. */
+bool vb_test_db_has_stream_log(vb_db_t *db);
 
 /* Monotonic milliseconds, for polling with a deadline. */
 int64_t vb_test_now_ms(void);

@@ -2,12 +2,17 @@
  * Does not: keep a connection between calls, or run on more than one thread at a time. */
 #include "vb_test_http.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include <cmocka.h>
 #include <curl/curl.h>
 
 #include "vb_test_node.h"
@@ -193,4 +198,46 @@ const char *
 vb_test_http_body(void)
 {
     return s_body.data ? s_body.data : "";
+}
+
+long
+vb_test_http_call(const char *method, const char *path, const char *token, const char *body,
+                  const char *extra_header, json_t **json_out)
+{
+    long status = 0;
+    if (json_out)
+        *json_out = NULL;
+    if (vb_test_http(method, path, token, body, extra_header, &status, json_out) != 0)
+        fail_msg("%s %s: no HTTP answer", method, path);
+    return status;
+}
+
+bool
+vb_test_json_has_error(const json_t *problem, const char *field)
+{
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(problem, "errors"), i, item)
+    {
+        const char *name = json_string_value(json_object_get(item, "field"));
+        if (name && strcmp(name, field) == 0)
+            return true;
+    }
+    return false;
+}
+
+void
+vb_test_assert_problem_json(const json_t *json)
+{
+    const char *content_type = vb_test_http_header("Content-Type");
+    assert_non_null(content_type);
+    assert_non_null(strstr(content_type, "application/problem+json"));
+    assert_non_null(json);
+}
+
+void
+vb_test_pause_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
 }

@@ -4,6 +4,7 @@
 #ifndef VB_TEST_HTTP_H
 #define VB_TEST_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -30,5 +31,27 @@ const char *vb_test_http_body(void);
 
 /* The base URL (VB_TEST_HTTP_URL), or NULL without a node. */
 const char *vb_test_http_url(void);
+
+/* vb_test_http that must get an HTTP answer (the running test fails otherwise); returns the
+ * status. */
+long vb_test_http_call(const char *method, const char *path, const char *token, const char *body,
+                       const char *extra_header, json_t **json_out);
+
+/* True when the RFC 9457 problem json lists an error for field in "errors". */
+bool vb_test_json_has_error(const json_t *problem, const char *field);
+
+/* Fails the running test unless the last response is application/problem+json with a JSON body
+ * json. */
+void vb_test_assert_problem_json(const json_t *json);
+
+/* Sleeps ms milliseconds (polling for readiness). */
+void vb_test_pause_ms(int ms);
+
+/* Fails the test unless the problem json lists an error for field. */
+#define assert_has_error(json, field)                                                              \
+    do {                                                                                           \
+        if (!vb_test_json_has_error((json), (field)))                                              \
+            fail_msg("no error for %s in %s", (field), vb_test_http_body());                       \
+    } while (0)
 
 #endif

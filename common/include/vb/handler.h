@@ -120,6 +120,31 @@ vb_status_t vb_handler_store_failed(vb_rpc_call_t *call, vb_db_t *db, vb_status_
 vb_status_t vb_handler_emit(vb_rpc_call_t *call, vb_outbox_t *outbox, vb_db_t *db, const char *type,
                             const char *subject, const ProtobufCMessage *data);
 
+/* ---- records: a payload and a reply that each carry one record ---- */
+
+/* An event payload and a reply message that each have one record as their only field
+ * (CommunityEvent and CommunityReply hold a Community, ...). */
+typedef struct {
+    const ProtobufCMessageDescriptor *payload;
+    const ProtobufCMessageDescriptor *reply;
+} vb_handler_record_t;
+
+/* Appends the event type about record (kind's payload holding it; subject) to outbox in the
+ * call's transaction, as vb_handler_emit. */
+vb_status_t vb_handler_emit_record(vb_rpc_call_t *call, vb_outbox_t *outbox, vb_db_t *db,
+                                   const vb_handler_record_t *kind, const char *type,
+                                   const char *subject, void *record);
+
+/* Replies with record (kind's reply holding it); returns success. */
+vb_status_t vb_handler_reply_record(vb_rpc_call_t *call, const vb_handler_record_t *kind,
+                                    void *record, vb_status_t success);
+
+/* vb_handler_emit_record, then vb_handler_reply_record: success, or the failed emit. */
+vb_status_t vb_handler_emit_reply_record(vb_rpc_call_t *call, vb_outbox_t *outbox, vb_db_t *db,
+                                         const vb_handler_record_t *kind, const char *type,
+                                         const char *subject, void *record,
+                                         vb_status_t success);
+
 /* ---- time ---- */
 
 /* unix_us as RFC 3339 UTC text (arena); with today, also its date "YYYY-MM-DD" (arena). */
