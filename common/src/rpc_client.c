@@ -8,6 +8,7 @@
 #include "vb/czmq_once.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,9 @@ struct vb_rpc_client {
     size_t capacity;        /* a power of two */
     size_t count;           /* calls in flight */
     uint64_t next_ticket;   /* last ticket handed out */
+    int64_t next_due_us;    /* monotonic: no call's deadline or resend is due before this (a
+                               lower bound; the table is scanned only from then on) */
+    int receive_timeout_ms; /* ZMQ_RCVTIMEO as last set on the socket */
     s_done_t *done;         /* FIFO of kept completions */
     size_t done_count;
     size_t done_capacity;
@@ -77,6 +81,8 @@ vb_rpc_client_new(const vb_rpc_client_options_t *options)
     self->max_attempts = options->max_attempts > 0 ? options->max_attempts : S_DEFAULT_MAX_ATTEMPTS;
     self->capacity = S_INITIAL_CAPACITY;
     self->calls = zmalloc(self->capacity * sizeof(*self->calls));
+    self->next_due_us = INT64_MAX;
+    self->receive_timeout_ms = -1; /* libzmq's default */
 
     vb_czmq_init_once();
     self->socket = zsock_new(ZMQ_DEALER);
@@ -213,6 +219,17 @@ s_call_remove(vb_rpc_client_t *self, s_call_t *call)
 
 /* --- sending --- */
 
+/* Keeps next_due_us at or below the call's next deadline or resend. */
+static void
+s_due_lower(vb_rpc_client_t *self, const s_call_t *call)
+{
+    int64_t due = call->deadline_us;
+    if (call->attempts < self->max_attempts && call->next_attempt_us < due)
+        due = call->next_attempt_us;
+    if (due < self->next_due_us)
+        self->next_due_us = due;
+}
+
 static void
 s_call_attempt(vb_rpc_client_t *self, s_call_t *call, int64_t now_us)
 {
@@ -283,6 +300,7 @@ vb_rpc_client_send(vb_rpc_client_t *self, const char *method, const ProtobufCMes
     call.ticket = ++self->next_ticket;
     s_call_t *slot = s_call_insert(self, &call);
     s_call_attempt(self, slot, now_us);
+    s_due_lower(self, slot);
     *ticket = slot->ticket;
     return 0;
 }
@@ -296,18 +314,38 @@ s_status_from_wire(int status)
                                                                         : VB_STATUS_INTERNAL;
 }
 
-/* Reads every reply that is ready; 1 with the first one that matches a call in flight. Replies
- * for unknown or finished calls (late answers to a retried attempt) are dropped. */
+/* Receives one frame: waits up to wait_ms for it (0: only what is ready) through ZMQ_RCVTIMEO,
+ * which costs libzmq fewer system calls than zmq_poll followed by a non-blocking read.
+ * 0 or -1 (errno from libzmq: EAGAIN when nothing came). */
 static int
-s_read_replies(vb_rpc_client_t *self, uint64_t *ticket, vb_status_t *status,
+s_frame_receive(vb_rpc_client_t *self, zmq_msg_t *frame, int wait_ms)
+{
+    if (wait_ms > 0 && wait_ms != self->receive_timeout_ms) {
+        int rc = zmq_setsockopt(self->handle, ZMQ_RCVTIMEO, &wait_ms, sizeof(wait_ms));
+        VB_ASSERT(rc == 0);
+        self->receive_timeout_ms = wait_ms;
+    }
+    return zmq_msg_recv(frame, self->handle, wait_ms > 0 ? 0 : ZMQ_DONTWAIT) == -1 ? -1 : 0;
+}
+
+/* Reads replies until one matches a call in flight (1, with the outcome set); the first read
+ * waits up to wait_ms, later ones take only what is ready. Replies for unknown or finished
+ * calls (late answers to a retried attempt) are dropped. 0 when nothing matching was ready,
+ * -1 when the socket failed (logged). */
+static int
+s_read_replies(vb_rpc_client_t *self, int wait_ms, uint64_t *ticket, vb_status_t *status,
                Verbund__Rpc__V1__Reply **reply_p)
 {
-    for (;;) {
+    for (;; wait_ms = 0) {
         zmq_msg_t frame;
         zmq_msg_init(&frame);
-        if (zmq_msg_recv(&frame, self->handle, ZMQ_DONTWAIT) == -1) {
+        if (s_frame_receive(self, &frame, wait_ms) == -1) {
+            int error = zmq_errno();
             zmq_msg_close(&frame);
-            return 0;
+            if (error == EAGAIN || error == EINTR)
+                return 0;
+            vb_log_error("rpc client: receive failed: %s", zmq_strerror(error));
+            return -1;
         }
         bool multipart = zmq_msg_more(&frame);
         Verbund__Rpc__V1__Reply *reply =
@@ -367,30 +405,38 @@ s_check_timers(vb_rpc_client_t *self, int64_t now_us, int64_t *next_us, uint64_t
     return 0;
 }
 
-/* receive without the kept completions (vb_rpc_client_call keeps others there). */
+/* receive without the kept completions (vb_rpc_client_call keeps others there). Waits in the
+ * read itself (a ready reply returns at once); the table is scanned for deadlines and resends
+ * only once next_due_us has come, after taking the replies that are already here. */
 static int
 s_receive(vb_rpc_client_t *self, int timeout_ms, uint64_t *ticket, vb_status_t *status,
           Verbund__Rpc__V1__Reply **reply_p)
 {
     if (self->count == 0)
         return -1;
-    int64_t end_us =
-        timeout_ms < 0 ? INT64_MAX : vb_clock_monotonic_us() + (int64_t)timeout_ms * 1000;
+    int64_t now_us = vb_clock_monotonic_us();
+    int64_t end_us = timeout_ms < 0 ? INT64_MAX : now_us + (int64_t)timeout_ms * 1000;
     for (;;) {
-        if (s_read_replies(self, ticket, status, reply_p))
-            return 1;
-        int64_t now_us = vb_clock_monotonic_us();
-        int64_t next_us = end_us;
-        if (s_check_timers(self, now_us, &next_us, ticket, status))
-            return 1;
-        if (now_us >= end_us)
-            return 0;
-        long wait_ms = next_us > now_us ? (long)((next_us - now_us + 999) / 1000) : 0;
-        zmq_pollitem_t item = {self->handle, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&item, 1, wait_ms) == -1 && zmq_errno() != EINTR) {
-            vb_log_error("rpc client: poll failed: %s", zmq_strerror(zmq_errno()));
-            return 0;
+        int read;
+        if (now_us >= self->next_due_us) {
+            /* A reply that is already here wins over its call's deadline. */
+            read = s_read_replies(self, 0, ticket, status, reply_p);
+            if (read != 0)
+                return read == 1 ? 1 : 0;
+            int64_t next_us = INT64_MAX;
+            if (s_check_timers(self, now_us, &next_us, ticket, status))
+                return 1; /* next_due_us stays in the past: the next receive scans again */
+            self->next_due_us = next_us;
         }
+        int64_t until_us = self->next_due_us < end_us ? self->next_due_us : end_us;
+        int64_t wait_us = until_us > now_us ? until_us - now_us : 0;
+        int wait_ms = wait_us >= (int64_t)INT_MAX * 1000 ? INT_MAX : (int)((wait_us + 999) / 1000);
+        read = s_read_replies(self, wait_ms, ticket, status, reply_p);
+        if (read != 0)
+            return read == 1 ? 1 : 0;
+        now_us = vb_clock_monotonic_us();
+        if (now_us >= end_us && now_us < self->next_due_us)
+            return 0;
     }
 }
 

@@ -17,6 +17,9 @@
 #define S_DEFAULT_MAX_BATCH 64
 #define S_LINGER_MS 1000 /* bounded flush of the last replies at shutdown */
 #define S_LABEL_MAX 256  /* metric label buffer */
+#define S_SCRATCH_SIZE (64 * 1024) /* decoded Envelopes and bodies of one pass; more spills to
+                                      the pass's arena */
+#define S_SCRATCH_ALIGN 16
 
 static const char s_ping_method[] = "rpc.Ping";
 static const char s_not_committed[] = "not committed; retry with the same idempotency key";
@@ -35,7 +38,7 @@ typedef struct {
     s_kind_t kind;
     const vb_rpc_method_t *method; /* table row; NULL for errors and rpc.Ping */
     vb_rpc_call_t call;            /* what the handler sees; status is the outcome */
-    int64_t start_us;              /* monotonic time the request was read */
+    int64_t start_us;              /* monotonic time its pass began reading */
 } s_request_t;
 
 struct vb_rpc_server {
@@ -55,6 +58,14 @@ struct vb_rpc_server {
     bool curve;                        /* a CURVE server: peer metadata comes from ZAP */
     s_request_t *requests;             /* max_batch slots, reused by every pass */
     uint64_t dropped_replies;          /* replies to vanished or stuck peers */
+    vb_arena_t *pass_arena;            /* the current pass's arena; created when first needed
+                                          (a pass of rpc.Ping needs none) */
+    unsigned char *scratch;            /* S_SCRATCH_SIZE bytes, reused by every pass */
+    size_t scratch_used;               /* bytes of scratch handed out in the current pass */
+    ProtobufCAllocator scratch_allocator; /* unpacks into scratch, then into pass_arena */
+    int64_t pass_start_us;             /* monotonic time the current pass began reading */
+    int64_t now_ms;                    /* wall clock for deadline checks; 0 = read it again
+                                          (after any handler ran, which may have taken long) */
 };
 
 /* FNV-1a; method names are short. */
@@ -104,6 +115,40 @@ s_method_index_build(vb_rpc_server_t *self)
     }
 }
 
+/* The current pass's arena, created on first use. */
+static vb_arena_t *
+s_pass_arena(vb_rpc_server_t *self)
+{
+    if (!self->pass_arena)
+        self->pass_arena = vb_arena_new();
+    VB_ASSERT(self->pass_arena);
+    return self->pass_arena;
+}
+
+/* Bump allocation from the server's scratch (valid until the next pass begins, as long as the
+ * pass's arena); what does not fit goes to the arena. Saves a pass of rpc.Ping the arena's
+ * malloc and free of a fresh block. */
+static void *
+s_scratch_alloc(void *allocator_data, size_t size)
+{
+    vb_rpc_server_t *self = allocator_data;
+    size_t rounded = (size + S_SCRATCH_ALIGN - 1) & ~(size_t)(S_SCRATCH_ALIGN - 1);
+    if (size <= S_SCRATCH_SIZE && rounded <= S_SCRATCH_SIZE - self->scratch_used) {
+        void *memory = self->scratch + self->scratch_used;
+        self->scratch_used += rounded;
+        return memory;
+    }
+    return vb_arena_alloc(s_pass_arena(self), size);
+}
+
+static void
+s_scratch_free(void *allocator_data, void *pointer)
+{
+    /* Released with the pass. */
+    (void)allocator_data;
+    (void)pointer;
+}
+
 vb_rpc_server_t *
 vb_rpc_server_new(const vb_rpc_server_options_t *options)
 {
@@ -120,6 +165,11 @@ vb_rpc_server_new(const vb_rpc_server_options_t *options)
     self->max_batch = options->max_batch > 0 ? options->max_batch : S_DEFAULT_MAX_BATCH;
     self->accepting = true;
     self->requests = zmalloc((size_t)self->max_batch * sizeof(*self->requests));
+    self->scratch = aligned_alloc(S_SCRATCH_ALIGN, S_SCRATCH_SIZE);
+    VB_ASSERT(self->scratch);
+    self->scratch_allocator.alloc = s_scratch_alloc;
+    self->scratch_allocator.free = s_scratch_free;
+    self->scratch_allocator.allocator_data = self;
     s_method_index_build(self);
 
     vb_czmq_init_once();
@@ -168,6 +218,8 @@ vb_rpc_server_destroy(vb_rpc_server_t **self_p)
     vb_rpc_server_t *self = *self_p;
     zsock_destroy(&self->socket);
     free(self->requests);
+    free(self->scratch);
+    vb_arena_destroy(&self->pass_arena);
     free(self->index);
     free(self->endpoint);
     free(self->service);
@@ -286,7 +338,8 @@ s_request_decode(vb_rpc_server_t *self, s_request_t *request, zmq_msg_t *frame,
     const vb_rpc_method_t *method = s_method_find(self, envelope->method);
     if (!method) {
         s_request_fail(request, VB_STATUS_UNKNOWN_METHOD,
-                       vb_arena_printf(call->arena, "unknown method \"%.100s\"", envelope->method));
+                       vb_arena_printf(s_pass_arena(self), "unknown method \"%.100s\"",
+                                       envelope->method));
         return;
     }
     request->method = method;
@@ -295,7 +348,7 @@ s_request_decode(vb_rpc_server_t *self, s_request_t *request, zmq_msg_t *frame,
                                               envelope->body.data);
     if (!call->request) {
         s_request_fail(request, VB_STATUS_BAD_REQUEST,
-                       vb_arena_printf(call->arena, "the body does not decode as %s",
+                       vb_arena_printf(s_pass_arena(self), "the body does not decode as %s",
                                        method->request_type->name));
         return;
     }
@@ -311,15 +364,15 @@ s_request_peer(vb_rpc_server_t *self, s_request_t *request, zmq_msg_t *frame)
     const char *user_id = zmq_msg_gets(frame, "User-Id");
     if (!user_id || !user_id[0])
         return;
-    request->call.peer_user_id = vb_arena_strdup(request->call.arena, user_id);
+    request->call.peer_user_id = vb_arena_strdup(s_pass_arena(self), user_id);
     const char *topics = zmq_msg_gets(frame, "topics");
     if (topics)
-        request->call.peer_topics = vb_arena_strdup(request->call.arena, topics);
+        request->call.peer_topics = vb_arena_strdup(s_pass_arena(self), topics);
 }
 
 /* Reads one whole message without waiting. 1: read into request, 0: nothing was ready. */
 static int
-s_request_read(vb_rpc_server_t *self, s_request_t *request, vb_arena_t **arena_p)
+s_request_read(vb_rpc_server_t *self, s_request_t *request)
 {
     zmq_msg_init(&request->identity);
     if (zmq_msg_recv(&request->identity, self->handle, ZMQ_DONTWAIT) == -1) {
@@ -329,12 +382,11 @@ s_request_read(vb_rpc_server_t *self, s_request_t *request, vb_arena_t **arena_p
         zmq_msg_close(&request->identity);
         return 0;
     }
-    request->start_us = vb_clock_monotonic_us();
-    if (!*arena_p)
-        *arena_p = vb_arena_new();
-    VB_ASSERT(*arena_p);
-    memset(&request->call, 0, sizeof(request->call));
-    request->call.arena = *arena_p;
+    /* One clock read per pass: the requests of a pass are read back to back. */
+    if (self->pass_start_us == 0)
+        self->pass_start_us = vb_clock_monotonic_us();
+    request->start_us = self->pass_start_us;
+    memset(&request->call, 0, sizeof(request->call)); /* call.arena is set once the pass is read */
     request->call.status = VB_STATUS_OK;
     request->kind = S_KIND_ERROR;
     request->method = NULL;
@@ -362,19 +414,25 @@ s_request_read(vb_rpc_server_t *self, s_request_t *request, vb_arena_t **arena_p
     if (frames != 2)
         s_request_fail(
             request, VB_STATUS_BAD_REQUEST,
-            vb_arena_printf(*arena_p, "expected 2 frames ([identity][Envelope]), got %d", frames));
+            vb_arena_printf(s_pass_arena(self), "expected 2 frames ([identity][Envelope]), got %d",
+                            frames));
     else
-        s_request_decode(self, request, &envelope_frame, vb_arena_protobuf_allocator(*arena_p));
+        s_request_decode(self, request, &envelope_frame, &self->scratch_allocator);
     zmq_msg_close(&envelope_frame);
     return 1;
 }
 
-/* The deadline is unix milliseconds from the caller's clock; 0 means none. */
+/* The deadline is unix milliseconds from the caller's clock; 0 means none. The clock is read
+ * again only after a handler ran, so a pass of rpc.Ping reads it once. */
 static bool
-s_deadline_passed(const vb_rpc_call_t *call)
+s_deadline_passed(vb_rpc_server_t *self, const vb_rpc_call_t *call)
 {
     int64_t deadline = call->envelope ? call->envelope->deadline_unix_ms : 0;
-    return deadline > 0 && vb_clock_now_ms() >= deadline;
+    if (deadline <= 0)
+        return false;
+    if (self->now_ms == 0)
+        self->now_ms = vb_clock_now_ms();
+    return self->now_ms >= deadline;
 }
 
 static vb_status_t
@@ -389,6 +447,7 @@ s_run_handler(vb_rpc_server_t *self, s_request_t *request)
 {
     vb_rpc_call_t *call = &request->call;
     vb_status_t status = request->method->handler(self->handler_context, call);
+    self->now_ms = 0; /* the handler took time: the next deadline check reads the clock */
     call->status = s_status_checked(status);
     if (call->status == VB_STATUS_INTERNAL && !call->message)
         call->message = "internal error";
@@ -399,7 +458,7 @@ static void
 s_run_write(vb_rpc_server_t *self, s_request_t *request, bool in_batch)
 {
     vb_rpc_call_t *call = &request->call;
-    if (s_deadline_passed(call)) {
+    if (s_deadline_passed(self, call)) {
         s_request_fail(request, VB_STATUS_DEADLINE_EXCEEDED,
                        "the deadline passed before the "
                        "request was handled");
@@ -410,6 +469,7 @@ s_run_write(vb_rpc_server_t *self, s_request_t *request, bool in_batch)
     vb_rpc_begin_t begin = VB_RPC_RUN_HANDLER;
     if (hooks && hooks->call_begin)
         begin = hooks->call_begin(hooks->context, call);
+    self->now_ms = 0; /* the hook may have waited for the database */
     if (begin == VB_RPC_REPLIED)
         call->status = s_status_checked(call->status);
     else
@@ -459,7 +519,7 @@ s_run_writes(vb_rpc_server_t *self, int count, int writes)
 static void
 s_run_read(vb_rpc_server_t *self, s_request_t *request)
 {
-    if (s_deadline_passed(&request->call)) {
+    if (s_deadline_passed(self, &request->call)) {
         s_request_fail(request, VB_STATUS_DEADLINE_EXCEEDED,
                        "the deadline passed before the "
                        "request was handled");
@@ -569,10 +629,14 @@ int
 vb_rpc_server_process(vb_rpc_server_t *self)
 {
     VB_ASSERT(self);
-    vb_arena_t *arena = NULL;
     int count = 0;
     int writes = 0;
-    while (count < self->max_batch && s_request_read(self, &self->requests[count], &arena)) {
+    int handled = 0; /* requests that run a handler: they need the arena */
+    self->pass_start_us = 0;
+    self->now_ms = 0;
+    self->scratch_used = 0;
+    VB_ASSERT(!self->pass_arena);
+    while (count < self->max_batch && s_request_read(self, &self->requests[count])) {
         s_request_t *request = &self->requests[count];
         if (!self->accepting && request->kind != S_KIND_ERROR) {
             s_request_fail(request, VB_STATUS_UNAVAILABLE, "the service is shutting down");
@@ -580,24 +644,34 @@ vb_rpc_server_process(vb_rpc_server_t *self)
         }
         if (request->kind == S_KIND_WRITE)
             writes++;
+        if (request->kind == S_KIND_WRITE || request->kind == S_KIND_READ)
+            handled++;
         count++;
     }
     if (count == 0)
         return 0;
+    if (handled)
+        s_pass_arena(self);
+    for (int i = 0; i < count; i++)
+        self->requests[i].call.arena = self->pass_arena; /* NULL in a pass without handlers */
 
     /* Writes first, inside one transaction; reads after its commit see the pass's writes. */
     s_run_writes(self, count, writes);
+    if (writes)
+        self->now_ms = 0; /* the commit took time: reads check their deadlines afresh */
     for (int i = 0; i < count; i++) {
         s_request_t *request = &self->requests[i];
         if (request->kind == S_KIND_READ || request->kind == S_KIND_PING)
             s_run_read(self, request);
     }
 
-    /* Every reply of the pass leaves only now, after batch_end. */
-    for (int i = 0; i < count; i++) {
+    /* Every reply of the pass leaves only now, after batch_end. The replies go out back to
+     * back, so one clock read ends every request of the pass. */
+    for (int i = 0; i < count; i++)
         s_reply_send(self, &self->requests[i]);
-        s_request_record(self, &self->requests[i], vb_clock_monotonic_us());
-    }
-    vb_arena_destroy(&arena);
+    int64_t end_us = vb_clock_monotonic_us();
+    for (int i = 0; i < count; i++)
+        s_request_record(self, &self->requests[i], end_us);
+    vb_arena_destroy(&self->pass_arena);
     return count;
 }

@@ -99,6 +99,18 @@ static const vb_db_statement_t s_statements[] = {
      " AND ($2::boolean OR r.visibility <> 'private')"
      " AND ($3::uuid IS NULL OR r.id > $3::uuid)"
      " ORDER BY r.id LIMIT $4::integer"},
+
+    /* erasure of a person (communities_erase.c) */
+    {"erase_members",
+     "DELETE FROM members AS m WHERE m.person_id = $1::uuid RETURNING " MEMBER_COLUMNS},
+    {"erase_proposer",
+     "UPDATE communities AS c SET proposed_by = NULL, version = c.version + 1,"
+     " updated_at = clock_timestamp() WHERE c.proposed_by = $1::uuid"
+     " RETURNING " COMMUNITY_COLUMNS},
+    {"erase_results",
+     "UPDATE results SET author_ids = array_remove(author_ids, $1::text),"
+     " published_by = CASE WHEN published_by = $1::text THEN '' ELSE published_by END"
+     " WHERE $1::text = ANY(author_ids) OR published_by = $1::text"},
 };
 /* clang-format on */
 
@@ -393,4 +405,31 @@ communities_store_result_list(vb_db_t *db, vb_arena_t *arena, const char *commun
                             vb_db_param_null_if_empty(after_id), vb_db_param_int(arena, limit + 1)};
     return vb_db_query_rows(db, arena, "result_list", params, 4, s_result_from_row, (void ***)items,
                             count);
+}
+
+/* ---- erasure ---- */
+
+vb_status_t
+communities_store_erase_members(vb_db_t *db, vb_arena_t *arena, const char *person_id,
+                                communities_member_t ***items, size_t *count)
+{
+    const char *params[] = {person_id};
+    return vb_db_query_rows(db, arena, "erase_members", params, 1, s_member_from_row,
+                            (void ***)items, count);
+}
+
+vb_status_t
+communities_store_erase_proposer(vb_db_t *db, vb_arena_t *arena, const char *person_id,
+                                 communities_community_t ***items, size_t *count)
+{
+    const char *params[] = {person_id};
+    return vb_db_query_rows(db, arena, "erase_proposer", params, 1, s_community_from_row,
+                            (void ***)items, count);
+}
+
+vb_status_t
+communities_store_erase_results(vb_db_t *db, const char *person_id, int64_t *changed)
+{
+    const char *params[] = {person_id};
+    return vb_db_run(db, "erase_results", params, 1, NULL, NULL, changed);
 }

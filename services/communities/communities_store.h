@@ -80,4 +80,14 @@ vb_status_t communities_store_result_list(vb_db_t *db, vb_arena_t *arena, const 
                                           bool include_private, const char *after_id, int limit,
                                           communities_result_t ***items, size_t *count);
 
+/* ---- erasure of a person (all of its rows at once) ---- */
+/* Deletes every membership and pending request of person_id; *items are the rows as they were. */
+vb_status_t communities_store_erase_members(vb_db_t *db, vb_arena_t *arena, const char *person_id,
+                                            communities_member_t ***items, size_t *count);
+/* Clears proposed_by where it is person_id (version + 1); *items are the changed communities. */
+vb_status_t communities_store_erase_proposer(vb_db_t *db, vb_arena_t *arena, const char *person_id,
+                                             communities_community_t ***items, size_t *count);
+/* Removes person_id from results' author lists and published_by; *changed rows. */
+vb_status_t communities_store_erase_results(vb_db_t *db, const char *person_id, int64_t *changed);
+
 #endif

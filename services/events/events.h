@@ -54,4 +54,27 @@ vb_status_t events_handle_node_calendar(void *context, vb_rpc_call_t *call);
 vb_status_t events_handle_personal_calendar(void *context, vb_rpc_call_t *call);
 vb_status_t events_handle_calendar_token_create(void *context, vb_rpc_call_t *call);
 
+/* What one erasure changed (events_erase_person). */
+typedef struct {
+    size_t registrations_cancelled;   /* active registrations cancelled */
+    size_t promoted;                  /* waitlisted registrations that got their seats */
+    int64_t registrations_anonymised; /* every registration of the person, cancelled ones too */
+    int64_t calendar_tokens;
+    size_t assignment_events;         /* events whose table assignments lost the person */
+    size_t events_organised;          /* events whose organiser became the erased-person id */
+} events_erase_counts_t;
+
+/* Erases person_id from everything the service stores, inside the caller's open transaction
+ * (call: a service caller with an arena; no reply is built), appending the events of the
+ * changes: its active registrations are cancelled as RegistrationCancel would (freed seats
+ * promote the waitlist; registration.cancelled names EVENTS_ERASED_PERSON), then every
+ * registration of it is anonymised (person_id EVENTS_ERASED_PERSON, no table preferences;
+ * check-ins stay as counts), its calendar token is deleted, its table assignments are deleted
+ * (table_assignments.updated per event), it stops moderating tables and speaking in agenda
+ * items (no events: those changes have no event type), and events it organises get
+ * EVENTS_ERASED_PERSON as organiser (event.updated). A second run finds nothing to change and
+ * writes nothing. OK or the failing status (call->message may say more). */
+vb_status_t events_erase_person(events_t *self, vb_rpc_call_t *call, const char *person_id,
+                                events_erase_counts_t *counts);
+
 #endif

@@ -1450,3 +1450,99 @@ events_methods(size_t *count)
     *count = VB_ARRAY_SIZE(s_methods);
     return s_methods;
 }
+
+/* ---- erasure of a person (events_follow.c runs it in its own transaction) ---- */
+
+vb_status_t
+events_erase_person(events_t *self, vb_rpc_call_t *call, const char *person_id,
+                    events_erase_counts_t *counts)
+{
+    *counts = (events_erase_counts_t){0};
+    char *now = vb_handler_now(call, NULL);
+    /* 1. active registrations: cancelled as RegistrationCancel would (a freed seat goes to the
+     * waitlist), the events naming the erased-person id instead of the person's */
+    char ***pairs = NULL;
+    size_t pair_count = 0;
+    vb_status_t status = events_store_erase_active_registrations(self->db, call->arena, person_id,
+                                                                 &pairs, &pair_count);
+    for (size_t i = 0; status == VB_STATUS_OK && i < pair_count; i++) {
+        const char *registration_id = pairs[i][0], *event_id = pairs[i][1];
+        events_event_row_t row;
+        if ((status = events_store_event_get(self->db, call->arena, event_id, true, &row)) !=
+            VB_STATUS_OK)
+            break;
+        events_registration_t *registration = NULL;
+        if ((status = events_store_registration_get(self->db, call->arena, event_id,
+                                                    registration_id, true, &registration)) !=
+            VB_STATUS_OK)
+            break;
+        if (registration->status == EVENTS_REGISTRATION_CANCELLED)
+            continue;
+        bool was_confirmed = registration->status == EVENTS_REGISTRATION_CONFIRMED;
+        events_registration_t *cancelled = NULL;
+        if ((status = events_store_registration_cancel(self->db, call->arena, registration_id,
+                                                       now, &cancelled)) != VB_STATUS_OK)
+            break;
+        cancelled->person_id = (char *)EVENTS_ERASED_PERSON;
+        cancelled->n_table_preferences = 0;
+        if ((status = s_emit(self, call, &s_registration, S_EVENT_TYPE("registration.cancelled"),
+                             cancelled->id, cancelled)) != VB_STATUS_OK)
+            break;
+        counts->registrations_cancelled++;
+        events_registration_t **promoted = NULL;
+        size_t promoted_count = 0;
+        if (was_confirmed && row.event->status == EVENTS_STATUS_SCHEDULED &&
+            (status = s_promote(self, call, event_id, row.event->capacity, now, &promoted,
+                                &promoted_count)) != VB_STATUS_OK)
+            break;
+        counts->promoted += promoted_count;
+    }
+    int64_t affected = 0;
+    if (status == VB_STATUS_OK)
+        status = events_store_erase_exec(self->db, "erase_registrations", person_id, &affected);
+    counts->registrations_anonymised = affected;
+    /* 2. the personal calendar token */
+    if (status == VB_STATUS_OK)
+        status = events_store_erase_exec(self->db, "erase_calendar_token", person_id, &affected);
+    counts->calendar_tokens = status == VB_STATUS_OK ? affected : 0;
+    /* 3. knowledge-café seats (the event's whole assignment list is the event), moderators */
+    char **ids = NULL;
+    size_t id_count = 0;
+    if (status == VB_STATUS_OK)
+        status = events_store_erase_ids(self->db, call->arena, "erase_assignments", person_id,
+                                        &ids, &id_count);
+    for (size_t i = 0; status == VB_STATUS_OK && i < id_count; i++) {
+        events_assignment_t **items = NULL;
+        size_t item_count = 0;
+        if ((status = events_store_assignment_list(self->db, call->arena, ids[i], &items,
+                                                   &item_count)) != VB_STATUS_OK)
+            break;
+        Verbund__Events__V1__TableAssignmentsEvent payload =
+            VERBUND__EVENTS__V1__TABLE_ASSIGNMENTS_EVENT__INIT;
+        payload.event_id = ids[i];
+        payload.assignments = items;
+        payload.n_assignments = item_count;
+        status = vb_handler_emit(call, self->outbox, self->db,
+                                 S_EVENT_TYPE("table_assignments.updated"), ids[i],
+                                 &payload.base);
+        counts->assignment_events++;
+    }
+    if (status == VB_STATUS_OK)
+        status = events_store_erase_exec(self->db, "erase_moderators", person_id, NULL);
+    /* 4. agenda speakers (no event type for an agenda change) */
+    if (status == VB_STATUS_OK)
+        status = events_store_erase_exec(self->db, "erase_speakers", person_id, NULL);
+    /* 5. events it organises: the organiser becomes the erased-person id (staff manage them) */
+    if (status == VB_STATUS_OK)
+        status = events_store_erase_ids(self->db, call->arena, "erase_organiser", person_id, &ids,
+                                        &id_count);
+    for (size_t i = 0; status == VB_STATUS_OK && i < id_count; i++) {
+        events_event_row_t row;
+        if ((status = events_store_event_get(self->db, call->arena, ids[i], false, &row)) !=
+            VB_STATUS_OK)
+            break;
+        status = s_emit_event(self, call, S_EVENT_TYPE("event.updated"), row.event);
+        counts->events_organised++;
+    }
+    return status;
+}

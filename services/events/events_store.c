@@ -274,6 +274,27 @@ static const vb_db_statement_t s_statements[] = {
      " WHERE r.person_id = $1::uuid AND r.status <> 'cancelled'"
      " AND (r.occurrence_id IS NULL OR r.occurrence_id = o.id)"
      " ORDER BY 10 LIMIT $2::integer"},
+
+    /* erasure of a person (events_erase_person): ids to act on, then the anonymising writes */
+    {"erase_active_registrations",
+     "SELECT r.id::text, r.event_id::text FROM registrations r"
+     " WHERE r.person_id = $1::uuid AND r.status <> 'cancelled' ORDER BY r.event_id, r.id"},
+    {"erase_registrations",
+     "UPDATE registrations SET person_id = '" EVENTS_ERASED_PERSON "'::uuid,"
+     " table_preferences = '{}' WHERE person_id = $1::uuid"},
+    {"erase_calendar_token", "DELETE FROM calendar_tokens WHERE person_id = $1::uuid"},
+    {"erase_assignments",
+     "WITH d AS (DELETE FROM table_assignments WHERE person_id = $1::uuid RETURNING event_id)"
+     " SELECT DISTINCT event_id::text FROM d ORDER BY 1"},
+    {"erase_moderators",
+     "UPDATE cafe_tables SET moderator_person_id = NULL WHERE moderator_person_id = $1::uuid"},
+    {"erase_speakers",
+     "UPDATE agenda_items SET speaker_person_ids = array_remove(speaker_person_ids, $1::uuid)"
+     " WHERE $1::uuid = ANY(speaker_person_ids)"},
+    {"erase_organiser",
+     "UPDATE events SET organiser_person_id = '" EVENTS_ERASED_PERSON "'::uuid,"
+     " version = version + 1, updated_at = clock_timestamp()"
+     " WHERE organiser_person_id = $1::uuid RETURNING id::text"},
 };
 /* clang-format on */
 
@@ -1046,4 +1067,40 @@ events_store_feed(vb_db_t *db, vb_arena_t *arena, events_feed_kind_t kind, const
             (*items)[i] = *(events_feed_item_t *)rows[i];
     }
     return status;
+}
+
+/* ---- erasure ---- */
+
+static void *
+s_build_pair(vb_arena_t *arena, const vb_db_row_t *row)
+{
+    char **pair = vb_arena_alloc(arena, 2 * sizeof *pair);
+    pair[0] = vb_db_row_strdup(arena, row, 0);
+    pair[1] = vb_db_row_strdup(arena, row, 1);
+    return pair;
+}
+
+vb_status_t
+events_store_erase_active_registrations(vb_db_t *db, vb_arena_t *arena, const char *person_id,
+                                        char ****pairs, size_t *count)
+{
+    const char *params[] = {person_id};
+    return vb_db_query_rows(db, arena, "erase_active_registrations", params, 1, s_build_pair,
+                            (void ***)pairs, count);
+}
+
+vb_status_t
+events_store_erase_ids(vb_db_t *db, vb_arena_t *arena, const char *statement,
+                       const char *person_id, char ***ids, size_t *count)
+{
+    const char *params[] = {person_id};
+    return vb_db_query_rows(db, arena, statement, params, 1, s_build_string, (void ***)ids, count);
+}
+
+vb_status_t
+events_store_erase_exec(vb_db_t *db, const char *statement, const char *person_id,
+                        int64_t *affected)
+{
+    const char *params[] = {person_id};
+    return vb_db_run(db, statement, params, 1, NULL, NULL, affected);
 }

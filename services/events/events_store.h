@@ -190,4 +190,22 @@ vb_status_t events_store_feed(vb_db_t *db, vb_arena_t *arena, events_feed_kind_t
                               const char *key, int limit, events_feed_item_t **items,
                               size_t *count);
 
+/* ---- erasure of a person ---- */
+/* The id that replaces an erased person's id where a row stays (registrations, organiser). */
+#define EVENTS_ERASED_PERSON "00000000-0000-0000-0000-000000000000"
+/* (registration id, event id) pairs of person_id's active registrations, by event. */
+vb_status_t events_store_erase_active_registrations(vb_db_t *db, vb_arena_t *arena,
+                                                    const char *person_id, char ****pairs,
+                                                    size_t *count);
+/* A statement of one parameter (person_id) returning one text column: "erase_assignments"
+ * (the events whose assignments lost the person), "erase_organiser" (the events it
+ * organised, now anonymised). */
+vb_status_t events_store_erase_ids(vb_db_t *db, vb_arena_t *arena, const char *statement,
+                                   const char *person_id, char ***ids, size_t *count);
+/* A statement of one parameter (person_id) without rows: "erase_registrations" (anonymises
+ * every registration, after the active ones were cancelled), "erase_calendar_token",
+ * "erase_moderators", "erase_speakers". */
+vb_status_t events_store_erase_exec(vb_db_t *db, const char *statement, const char *person_id,
+                                    int64_t *affected);
+
 #endif

@@ -1,6 +1,7 @@
 /* main.c - verbund-events: reads its configuration, fetches the competence taxonomy from
  * membership, opens PostgreSQL (migrations, prepared statements), the write batch and the event
- * outbox, and runs the service loop (vb/service_main.h does each step). Wiring only: behaviour
+ * outbox, follows person.erased of the stream from a timer (events_follow.h), and runs the
+ * service loop (vb/service_main.h does each step). Wiring only: behaviour
  * lives in events_handlers.c and the modules.
  *
  * Exit codes: 0 clean shutdown (SIGTERM/SIGINT, or --print-config), 1 unexpected failure
@@ -16,6 +17,7 @@
 #include "vb/taxonomy.h"
 #include "events.h"
 #include "events_feed.h"
+#include "events_follow.h"
 #include "events_store.h"
 
 #ifndef EVENTS_MIGRATIONS_DIR
@@ -26,7 +28,12 @@
 typedef struct {
     vb_service_main_config_t service; /* the rows every service has, and the taxonomy's */
     int64_t max_occurrences;
+    char *stream_pub_endpoint;
+    char *stream_replay_endpoint;
+    int64_t follow_interval_ms;
 } s_config_t;
+
+#define S_FIELD(name) offsetof(s_config_t, name)
 
 static const vb_config_entry_t s_config_table[] = {
     VB_SERVICE_MAIN_CONFIG_ROWS(s_config_t, service, S_ENDPOINT_ENV, "tcp://127.0.0.1:7103",
@@ -34,6 +41,13 @@ static const vb_config_entry_t s_config_table[] = {
     VB_SERVICE_MAIN_TAXONOMY_ROWS(s_config_t, service),
     {"VERBUND_EVENTS_MAX_OCCURRENCES", VB_CONFIG_INT, offsetof(s_config_t, max_occurrences), "200",
      1, 1000, 0, "occurrences stored per series; a longer (or unbounded) rule is cut here"},
+    {"VERBUND_STREAM_PUB_ENDPOINT", VB_CONFIG_STRING, S_FIELD(stream_pub_endpoint),
+     "tcp://127.0.0.1:7201", 0, 0, 0,
+     "the stream's PUB socket: person.erased is followed (empty: erasures are not applied)"},
+    {"VERBUND_STREAM_REPLAY_ENDPOINT", VB_CONFIG_STRING, S_FIELD(stream_replay_endpoint),
+     "tcp://127.0.0.1:7202", 0, 0, 0, "the stream's replay socket (gap filling, resuming)"},
+    {"VERBUND_EVENTS_FOLLOW_INTERVAL_MS", VB_CONFIG_INT, S_FIELD(follow_interval_ms), "100", 1,
+     10000, 0, "how often the person.erased subscription is read"},
 };
 
 int
@@ -47,6 +61,7 @@ main(int argc, char **argv)
         return exit_code;
     vb_service_main_writer_t writer = {0};
     vb_taxonomy_t *taxonomy = NULL;
+    vb_stream_follow_t *follow = NULL;
     if (events_feed_init() != 0) {
         vb_log_error("libsodium failed to initialise");
         goto cleanup;
@@ -65,6 +80,18 @@ main(int argc, char **argv)
             .node_id = config.service.node_id,
             .max_occurrences = (int)config.max_occurrences,
         };
+        follow = events_follow_new(&events, config.stream_pub_endpoint,
+                                   config.stream_replay_endpoint);
+        if (!follow) {
+            exit_code = VB_EXIT_FAILURE; /* logged */
+            goto cleanup;
+        }
+        vb_service_main_timer_t timers[] = {
+            {.name = "erasure-follow",
+             .interval_ms = (int)config.follow_interval_ms,
+             .fn = vb_stream_follow_tick,
+             .context = follow},
+        };
         exit_code = vb_service_main_run(&(vb_service_main_run_options_t){
             .service = EVENTS_SERVICE,
             .endpoint_env = S_ENDPOINT_ENV,
@@ -73,10 +100,13 @@ main(int argc, char **argv)
             .handler_context = &events,
             .writer = &writer,
             .taxonomy = taxonomy,
+            .timers = timers,
+            .timer_count = vb_stream_follow_enabled(follow) ? VB_ARRAY_SIZE(timers) : 0,
         });
     }
 
 cleanup:
+    vb_stream_follow_destroy(&follow);
     vb_taxonomy_destroy(&taxonomy);
     vb_service_main_writer_close(&writer);
     vb_config_free(s_config_table, VB_ARRAY_SIZE(s_config_table), &config);

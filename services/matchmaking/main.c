@@ -1,7 +1,8 @@
 /* main.c - verbund-matchmaking: reads its configuration, opens PostgreSQL (migrations, prepared
  * statements), the write batch and the outbox, fetches the competence taxonomy from
  * membership, loads the read model (membership, communities) and follows the event stream
- * from a timer, and runs the service loop (vb/service_main.h does the shared steps). Wiring
+ * from a timer (with person.erased also from a stored position: needs and ratings of erased
+ * persons are deleted, matchmaking_erase.h), and runs the service loop (vb/service_main.h does the shared steps). Wiring
  * only: behaviour lives in matchmaking_handlers.c and the modules.
  *
  * Exit codes: 0 clean shutdown (SIGTERM/SIGINT, or --print-config), 1 unexpected failure
@@ -18,6 +19,7 @@
 #include "vb/service_main.h"
 #include "vb/taxonomy.h"
 #include "matchmaking.h"
+#include "matchmaking_erase.h"
 #include "matchmaking_store.h"
 
 #ifndef MATCHMAKING_MIGRATIONS_DIR
@@ -133,6 +135,8 @@ main(int argc, char **argv)
     matchmaking->follow = follow;
     matchmaking->events = events;
     matchmaking->events_deadline_ms = (int)config.events_deadline_ms;
+    if (matchmaking_follow_erasure(follow, writer.db, matchmaking_erase_person, matchmaking) != 0)
+        goto cleanup; /* logged */
 
     /* the stream is read from a short timer: the loop has no reader slot for a second socket,
      * and 10 ms keeps a change visible to matches well within a second */

@@ -28,6 +28,11 @@ struct matchmaking_follow {
     vb_subscriber_t *subscriber;     /* owned; NULL without a stream */
     int load_deadline_ms;
     bool failing; /* last process failed (log once per outage) */
+    char *pub_endpoint;    /* owned copies, for the erasure subscription */
+    char *replay_endpoint;
+    vb_stream_follow_t *erasure;            /* owned; NULL until matchmaking_follow_erasure */
+    matchmaking_follow_erase_fn erase;
+    void *erase_arg;
 };
 
 static const char *const s_topics[] = {"verbund.membership.", "verbund.communities."};
@@ -337,9 +342,51 @@ matchmaking_follow_load(matchmaking_follow_t *self)
     return VB_STATUS_OK;
 }
 
+/* ---- erasure of what the service stores ---- */
+
+static vb_status_t
+s_apply_erasure(void *arg, const vb_cloudevent_t *event)
+{
+    matchmaking_follow_t *self = arg;
+    char person_id[40];
+    if (vb_stream_follow_erased_person(event, person_id, sizeof person_id) != 1)
+        return VB_STATUS_OK; /* another type, or undecodable (logged) */
+    return self->erase(self->erase_arg, person_id);
+}
+
+int
+matchmaking_follow_erasure(matchmaking_follow_t *self, vb_db_t *db,
+                           matchmaking_follow_erase_fn erase, void *arg)
+{
+    static const char *const topics[] = {VB_STREAM_FOLLOW_ERASED_TOPIC};
+    self->erase = erase;
+    self->erase_arg = arg;
+    vb_stream_follow_options_t options = {
+        .consumer = VB_STREAM_FOLLOW_ERASURE,
+        .pub_endpoint = self->pub_endpoint,
+        .replay_endpoint = self->replay_endpoint,
+        .topic_prefixes = topics,
+        .topic_prefix_count = 1,
+        .db = db,
+        .apply = s_apply_erasure,
+        .arg = self,
+    };
+    vb_stream_follow_destroy(&self->erasure);
+    self->erasure = vb_stream_follow_new(&options);
+    return self->erasure ? 0 : -1;
+}
+
+vb_stream_follow_t *
+matchmaking_follow_erasure_stream(matchmaking_follow_t *self)
+{
+    return self->erasure;
+}
+
 int
 matchmaking_follow_process(matchmaking_follow_t *self, int timeout_ms)
 {
+    if (self->erasure)
+        (void)vb_stream_follow_process(self->erasure, 0); /* logs its own failures */
     if (!self->subscriber)
         return 0;
     int delivered = vb_subscriber_process(self->subscriber, timeout_ms);
@@ -380,6 +427,10 @@ matchmaking_follow_new(const matchmaking_follow_options_t *options, matchmaking_
         return NULL;
     self->model = model;
     self->load_deadline_ms = options->load_deadline_ms > 0 ? options->load_deadline_ms : 30000;
+    self->pub_endpoint = strdup(options->pub_endpoint ? options->pub_endpoint : "");
+    self->replay_endpoint = strdup(options->replay_endpoint ? options->replay_endpoint : "");
+    if (!self->pub_endpoint || !self->replay_endpoint)
+        goto failed;
     vb_rpc_client_options_t membership = {
         .endpoint = options->membership_endpoint, .attempt_timeout_ms = 2000, .max_attempts = 2};
     self->membership = vb_rpc_client_new(&membership);
@@ -422,6 +473,9 @@ matchmaking_follow_destroy(matchmaking_follow_t **self_p)
     if (!self_p || !*self_p)
         return;
     matchmaking_follow_t *self = *self_p;
+    vb_stream_follow_destroy(&self->erasure);
+    free(self->pub_endpoint);
+    free(self->replay_endpoint);
     vb_subscriber_destroy(&self->subscriber);
     vb_rpc_client_destroy(&self->replay);
     vb_rpc_client_destroy(&self->communities);

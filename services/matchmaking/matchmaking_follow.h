@@ -6,6 +6,11 @@
  * verbund.communities.) from the noted head, so nothing changed during the load is missed.
  * Events older than what the model holds are ignored by version. When the stream reports that
  * the position fell out of its retention, the load runs again.
+ * Erasure of what the service stores itself (needs, ratings) needs a position that survives a
+ * restart (the read model's starts at the head every time): matchmaking_follow_erasure adds a
+ * second subscription, to verbund.membership.person.erased. only, whose position lives in
+ * matchmaking.stream_position (vb/stream_follow.h) and whose erase callback runs in the
+ * transaction that stores it.
  * Does not: decide matches, or run its own thread (the service loop calls
  * matchmaking_follow_process from a timer). */
 #ifndef MATCHMAKING_FOLLOW_H
@@ -14,7 +19,9 @@
 #include <stdint.h>
 
 #include "vb/cloudevent.h"
+#include "vb/db.h"
 #include "vb/status.h"
+#include "vb/stream_follow.h"
 #include "matchmaking_read_model.h"
 
 typedef struct matchmaking_follow matchmaking_follow_t;
@@ -54,5 +61,18 @@ uint64_t matchmaking_follow_position(const matchmaking_follow_t *self);
 /* Applies one CloudEvent to model (exposed for unit tests: no sockets involved). Unknown types
  * are ignored. 0, or -1 when a known payload does not decode. */
 int matchmaking_follow_apply(matchmaking_read_model_t *model, const vb_cloudevent_t *event);
+
+/* Deletes what the service stores about person_id, inside the open transaction on the db given
+ * to matchmaking_follow_erasure (appending its events to the outbox). OK, or a failure (rolled
+ * back, tried again). */
+typedef vb_status_t (*matchmaking_follow_erase_fn)(void *arg, const char *person_id);
+
+/* Starts following person.erased (see above) with db (borrowed) and erase(arg, id). Without a
+ * stream configured it only logs. 0, or -1 when the subscription cannot be created (logged). */
+int matchmaking_follow_erasure(matchmaking_follow_t *self, vb_db_t *db,
+                               matchmaking_follow_erase_fn erase, void *arg);
+
+/* The erasure subscription (NULL before matchmaking_follow_erasure), for tests and health. */
+vb_stream_follow_t *matchmaking_follow_erasure_stream(matchmaking_follow_t *self);
 
 #endif

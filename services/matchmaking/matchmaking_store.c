@@ -78,6 +78,19 @@ static const vb_db_statement_t s_statements[] = {
      " WHERE o.id = $1::uuid"
      " RETURNING " OFFER_COLUMNS ", EXISTS (SELECT 1 FROM previous),"
      " (SELECT " TS("rated_at") " FROM stored)"},
+
+    /* erasure of a person: its needs, and its ratings with the offers' count and sum */
+    {"erase_needs",
+     "DELETE FROM needs AS n WHERE n.owner_person_id = $1::uuid RETURNING n.id::text"},
+    {"erase_ratings",
+     "WITH removed AS (DELETE FROM ratings r WHERE r.person_id = $1::uuid"
+     "                 RETURNING r.offer_id, r.stars),"
+     " per_offer AS (SELECT offer_id, count(*) AS n, sum(stars) AS s FROM removed"
+     "               GROUP BY offer_id)"
+     " UPDATE offers AS o SET rating_count = o.rating_count - p.n,"
+     " rating_sum = o.rating_sum - p.s"
+     " FROM per_offer p WHERE o.id = p.offer_id"
+     " RETURNING " OFFER_COLUMNS},
 };
 // clang-format on
 
@@ -318,4 +331,30 @@ matchmaking_store_rating_put(vb_db_t *db, vb_arena_t *arena, const char *offer_i
     *rating_out = rating;
     *offer_out = out.offer;
     return VB_STATUS_OK;
+}
+
+/* ---- erasure ---- */
+
+static void *
+s_build_text(vb_arena_t *arena, const vb_db_row_t *row)
+{
+    return vb_db_row_strdup(arena, row, 0);
+}
+
+vb_status_t
+matchmaking_store_erase_needs(vb_db_t *db, vb_arena_t *arena, const char *person_id,
+                              char ***ids, size_t *count)
+{
+    const char *params[] = {person_id};
+    return vb_db_query_rows(db, arena, "erase_needs", params, 1, s_build_text, (void ***)ids,
+                            count);
+}
+
+vb_status_t
+matchmaking_store_erase_ratings(vb_db_t *db, vb_arena_t *arena, const char *person_id,
+                                matchmaking_offer_t ***offers, size_t *count)
+{
+    const char *params[] = {person_id};
+    return vb_db_query_rows(db, arena, "erase_ratings", params, 1, s_build_offer,
+                            (void ***)offers, count);
 }

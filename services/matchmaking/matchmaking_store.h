@@ -50,4 +50,12 @@ vb_status_t matchmaking_store_rating_put(vb_db_t *db, vb_arena_t *arena, const c
                                          matchmaking_rating_t **rating_out,
                                          matchmaking_offer_t **offer_out);
 
+/* Erasure: deletes every need owned by person_id (*ids: their ids, arena). */
+vb_status_t matchmaking_store_erase_needs(vb_db_t *db, vb_arena_t *arena, const char *person_id,
+                                          char ***ids, size_t *count);
+/* Erasure: deletes every rating by person_id and takes it out of its offer's count and sum;
+ * *offers are the changed offers after the change. */
+vb_status_t matchmaking_store_erase_ratings(vb_db_t *db, vb_arena_t *arena, const char *person_id,
+                                            matchmaking_offer_t ***offers, size_t *count);
+
 #endif

@@ -438,12 +438,11 @@ static void
 test_replay_unavailable(void **state)
 {
     s_fixture_t *fixture = *state;
-    zsock_t *holder = zsock_new(ZMQ_PULL);
-    int port = zsock_bind(holder, "tcp://127.0.0.1:*");
-    assert_true(port > 0);
-    zsock_destroy(&holder); /* a port nothing listens on any more */
-    char endpoint[64];
-    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
+    /* An IPC path nobody binds: unlike a TCP port given back to the kernel, no other process
+     * running at the same time can start listening there. */
+    char endpoint[96];
+    snprintf(endpoint, sizeof endpoint, "ipc:///tmp/vb-test-no-replay-%d-%u", (int)getpid(),
+             (unsigned)rand());
     vb_subscriber_options_t options = {
         .pub_endpoint = fixture->pub_endpoint,
         .replay_endpoint = endpoint,
