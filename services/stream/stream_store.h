@@ -64,7 +64,9 @@ typedef int (*stream_packed_fn)(void *arg, uint64_t sequence, const uint8_t *clo
                                 size_t length);
 
 /* stream_store_read's snapshot, but each event as its stored packed CloudEvent, fetched in
- * binary format (no bytea hex, nothing decoded or copied here). */
+ * binary format (no bytea hex, nothing decoded or copied here). *head is filled from the head
+ * row, which the statement returns before the events (fn may read it for sizing; nothing may
+ * depend on it for correctness before the call returns). */
 vb_status_t stream_store_read_packed(vb_db_t *db, uint64_t after, uint64_t window, int limit,
                                      const char *const *prefixes, size_t prefix_count,
                                      vb_arena_t *arena, stream_head_t *head, stream_packed_fn fn,
