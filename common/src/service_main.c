@@ -152,6 +152,10 @@ s_add_timers(vb_service_t *service, const vb_service_main_run_options_t *options
                                  timer->context) != 0)
             return -1;
     }
+    if (options->follow && vb_stream_follow_enabled(options->follow) &&
+        vb_service_add_timer(service, "stream-follow", options->follow_interval_ms,
+                             vb_stream_follow_tick, options->follow) != 0)
+        return -1;
     return 0;
 }
 

@@ -86,12 +86,6 @@ main(int argc, char **argv)
             exit_code = VB_EXIT_FAILURE; /* logged */
             goto cleanup;
         }
-        vb_service_main_timer_t timers[] = {
-            {.name = "erasure-follow",
-             .interval_ms = (int)config.follow_interval_ms,
-             .fn = vb_stream_follow_tick,
-             .context = follow},
-        };
         exit_code = vb_service_main_run(&(vb_service_main_run_options_t){
             .service = EVENTS_SERVICE,
             .endpoint_env = S_ENDPOINT_ENV,
@@ -100,8 +94,8 @@ main(int argc, char **argv)
             .handler_context = &events,
             .writer = &writer,
             .taxonomy = taxonomy,
-            .timers = timers,
-            .timer_count = vb_stream_follow_enabled(follow) ? VB_ARRAY_SIZE(timers) : 0,
+            .follow = follow,
+            .follow_interval_ms = (int)config.follow_interval_ms,
         });
     }
 

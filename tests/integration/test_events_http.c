@@ -291,6 +291,12 @@ test_calendar_feeds(void **state)
                        "00000.ics",
                        NULL, NULL, 404));
     json_decref(s_http("GET", "/v1/calendar/..%2F..%2Fetc%2Fpasswd.ics", NULL, NULL, 404));
+    /* an event feed for a malformed id or an unknown event: a problem, not an empty calendar */
+    json_t *problem = s_http("GET", "/v1/events/not-a-uuid.ics", NULL, NULL, 400);
+    assert_non_null(json_object_get(problem, "errors"));
+    json_decref(problem);
+    json_decref(s_http("GET", "/v1/events/01a20000-0000-7000-8000-000000000000.ics", NULL, NULL,
+                       404));
     free(second);
     free(url);
     free(cancelled);

@@ -17,6 +17,7 @@
 #include "vb/log.h"
 #include "vb/outbox.h"
 #include "vb/rpc_server.h"
+#include "vb/stream_follow.h"
 #include "vb/taxonomy.h"
 #include "vb/write_batch.h"
 
@@ -161,6 +162,8 @@ typedef struct {
     const vb_service_main_writer_t *writer; /* its batch gives the hooks and the expiry */
     const vb_service_main_timer_t *timers; /* the service's own timers; may be NULL */
     size_t timer_count;
+    vb_stream_follow_t *follow;    /* when set and enabled, read every follow_interval_ms */
+    int follow_interval_ms;
     const vb_taxonomy_t *taxonomy; /* when set, "ready" logs its size as competences */
     const vb_log_field_t *ready_fields; /* logged on "ready" after endpoint, node_id (and
                                            competences); may be NULL */
