@@ -45,8 +45,8 @@ s_random_bytes(void *out, size_t size)
         randombytes_buf(s_pool, sizeof(s_pool));
         s_pool_used = 0;
     }
+    /* The bytes handed out are not wiped: they become ids, which are public anyway. */
     memcpy(out, s_pool + s_pool_used, size);
-    sodium_memzero(s_pool + s_pool_used, size);
     s_pool_used += size;
 }
 
@@ -60,12 +60,42 @@ s_randomize(uint32_t *rand_a, uint64_t *rand_b)
     *rand_b = bits[1] & (RAND_B_LIMIT - 1);
 }
 
+/* Two lower-case hex digits per byte value. */
+static const char s_hex_pairs[513] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
+/* 8-4-4-4-12 lower-case hex, as uuid_unparse_lower writes it, without its sprintf: every RPC
+ * call makes an id. */
+static void
+s_format(const uuid_t bytes, char out[VB_UUID_STRING_SIZE])
+{
+    /* where each byte's two digits go; the dashes sit at 8, 13, 18 and 23 */
+    static const unsigned char offsets[16] = {0,  2,  4,  6,  9,  11, 14, 16,
+                                              19, 21, 24, 26, 28, 30, 32, 34};
+    for (int i = 0; i < 16; i++)
+        memcpy(out + offsets[i], &s_hex_pairs[2 * bytes[i]], 2);
+    out[8] = out[13] = out[18] = out[23] = '-';
+    out[36] = '\0';
+}
+
 void
 vb_uuid7(char out[VB_UUID_STRING_SIZE])
 {
+    vb_uuid7_at(out, vb_clock_now_ms());
+}
+
+void
+vb_uuid7_at(char out[VB_UUID_STRING_SIZE], int64_t now_ms)
+{
     pthread_once(&s_sodium_once, s_sodium_init);
 
-    int64_t now_ms = vb_clock_now_ms();
     uint32_t rand_a;
     uint64_t rand_b;
 
@@ -106,7 +136,7 @@ vb_uuid7(char out[VB_UUID_STRING_SIZE])
     bytes[8] = (unsigned char) (0x80 | ((rand_b >> 56) & 0x3F));
     for (int i = 9; i < 16; i++)
         bytes[i] = (unsigned char) (rand_b >> (8 * (15 - i)));
-    uuid_unparse_lower(bytes, out);
+    s_format(bytes, out);
 }
 
 bool

@@ -12,6 +12,7 @@
 
 #include "vb/clock.h"
 #include "vb/log.h"
+#include "vb/rpc_wire.h"
 
 #define S_DEFAULT_MAX_MESSAGE_SIZE ((int64_t)4 * 1024 * 1024)
 #define S_DEFAULT_MAX_BATCH 64
@@ -321,7 +322,10 @@ s_request_decode(vb_rpc_server_t *self, s_request_t *request, zmq_msg_t *frame,
 {
     vb_rpc_call_t *call = &request->call;
     Verbund__Rpc__V1__Envelope *envelope =
-        verbund__rpc__v1__envelope__unpack(allocator, zmq_msg_size(frame), zmq_msg_data(frame));
+        vb_rpc_wire_envelope_unpack_fast(allocator, zmq_msg_data(frame), zmq_msg_size(frame));
+    if (!envelope) /* not the plain form: protobuf-c decides */
+        envelope = verbund__rpc__v1__envelope__unpack(allocator, zmq_msg_size(frame),
+                                                      zmq_msg_data(frame));
     if (!envelope) {
         s_request_fail(request, VB_STATUS_BAD_REQUEST, "the envelope does not decode");
         return;
@@ -551,10 +555,11 @@ s_reply_pack(s_request_t *request, zmq_msg_t *out)
     } else if (call->reply_body.len) {
         reply.body = call->reply_body;
     }
-    size_t size = verbund__rpc__v1__reply__get_packed_size(&reply);
+    size_t size = vb_rpc_wire_reply_size(&reply);
     int rc = zmq_msg_init_size(out, size);
     VB_ASSERT(rc == 0);
-    verbund__rpc__v1__reply__pack(&reply, zmq_msg_data(out));
+    size_t packed = vb_rpc_wire_reply_pack(&reply, zmq_msg_data(out));
+    VB_ASSERT(packed == size);
 }
 
 /* Sends one reply; a vanished peer (EHOSTUNREACH) or a full queue is counted and dropped. */

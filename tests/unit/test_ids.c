@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include <cmocka.h>
+#include <uuid/uuid.h>
 
 #include "vb/clock.h"
 #include "vb/ids.h"
@@ -24,6 +25,40 @@ test_ids_usage_example(void **state)
     vb_uuid7(id);
     assert_true(vb_uuid_valid(id));
     assert_int_equal(strlen(id), 36);
+}
+
+static int s_hex(char c);
+
+/* The hand formatting reads back as libuuid reads and writes it, for every byte value. */
+static void
+test_ids_format_matches_libuuid(void **state)
+{
+    (void) state;
+    for (int round = 0; round < 5000; round++) {
+        char id[VB_UUID_STRING_SIZE];
+        vb_uuid7(id);
+        uuid_t bytes;
+        assert_int_equal(uuid_parse(id, bytes), 0);
+        char again[VB_UUID_STRING_SIZE];
+        uuid_unparse_lower(bytes, again);
+        assert_string_equal(id, again);
+    }
+}
+
+/* vb_uuid7_at stamps the millisecond it is given (a caller that read the clock already). */
+static void
+test_ids_at_given_millisecond(void **state)
+{
+    (void) state;
+    int64_t given = vb_clock_now_ms() + 3600 * 1000; /* ahead of every id made so far */
+    char id[VB_UUID_STRING_SIZE];
+    vb_uuid7_at(id, given);
+    assert_true(vb_uuid_valid(id));
+    int64_t ms = 0;
+    for (int i = 0; i < 13; i++)
+        if (i != 8)
+            ms = ms * 16 + s_hex(id[i]);
+    assert_int_equal(ms, given);
 }
 
 static int
@@ -167,9 +202,12 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ids_usage_example),
         cmocka_unit_test(test_ids_format_version_variant_time),
+        cmocka_unit_test(test_ids_format_matches_libuuid),
         cmocka_unit_test(test_ids_ordered_and_unique),
         cmocka_unit_test(test_ids_threads_unique_and_ordered_each),
         cmocka_unit_test(test_ids_valid),
+        /* last: it moves the generator's millisecond an hour ahead */
+        cmocka_unit_test(test_ids_at_given_millisecond),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
