@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <libpq-fe.h>
@@ -27,11 +28,17 @@
 /* Commands queued in a pipelined transaction before a round trip is forced. */
 #define S_QUEUE_MAX 256
 
+/* A statement of the registry and whether it only reads (vb_db_sql_reads_only of its SQL). */
+typedef struct {
+    vb_db_statement_t statement;
+    bool reads_only;
+} s_registered_t;
+
 struct vb_db {
     PGconn *conn;                  /* NULL while disconnected */
     char *conninfo;                /* copy of the options' connection string */
     char *schema;                  /* copy of the schema name */
-    vb_db_statement_t *statements; /* registry (entries borrowed from the callers' tables) */
+    s_registered_t *statements;    /* registry (name and SQL borrowed from the callers' tables) */
     size_t statement_count;
     size_t statement_capacity;
     bool prepare_wanted;           /* vb_db_prepare_all was called: re-prepare on reconnect */
@@ -43,8 +50,8 @@ struct vb_db {
     bool pipelined;                /* vb_db_begin_pipelined: libpq pipeline mode is on */
     vb_status_t *queued[S_QUEUE_MAX]; /* per queued command: where its outcome goes (or NULL) */
     int queued_count;              /* commands sent but not read yet */
-    int pipeline_failures;         /* queued commands that failed since the pipelined BEGIN,
-                                      not counting a waiting caller's own statement */
+    vb_db_activity_t activity;     /* statements that may write and failed commands inside
+                                      pipelined transactions (only grow) */
     bool optimistic;               /* vb_db_write queues (an optimistic write batch runs) */
     char error[512];               /* last error message, "" when none */
     char sqlstate[6];              /* last SQLSTATE, "" when none */
@@ -242,7 +249,7 @@ static int
 s_prepare_registry(vb_db_t *self)
 {
     for (size_t i = 0; i < self->statement_count; i++) {
-        const vb_db_statement_t *statement = &self->statements[i];
+        const vb_db_statement_t *statement = &self->statements[i].statement;
         PGresult *result = PQprepare(self->conn, statement->name, statement->sql, 0, NULL);
         if (!result || PQresultStatus(result) != PGRES_COMMAND_OK) {
             s_fail_result(self, result);
@@ -450,7 +457,7 @@ vb_db_add_statements(vb_db_t *self, const vb_db_statement_t *statements, size_t 
     VB_ASSERT(statements);
     if (self->statement_count + count > self->statement_capacity) {
         size_t capacity = (self->statement_count + count) * 2;
-        vb_db_statement_t *grown = realloc(self->statements, capacity * sizeof *grown);
+        s_registered_t *grown = realloc(self->statements, capacity * sizeof *grown);
         if (!grown) {
             s_set_error(self, NULL, "out of memory");
             return -1;
@@ -461,15 +468,16 @@ vb_db_add_statements(vb_db_t *self, const vb_db_statement_t *statements, size_t 
     size_t first = self->statement_count;
     for (size_t i = 0; i < count; i++) {
         VB_ASSERT(statements[i].name && statements[i].sql);
-        self->statements[first + i] = statements[i];
+        self->statements[first + i].statement = statements[i];
+        self->statements[first + i].reads_only = vb_db_sql_reads_only(statements[i].sql);
     }
     self->statement_count += count;
     if (!self->prepare_wanted || !self->conn)
         return 0;
     /* Already preparing: prepare the new ones now (a reconnect prepares them all). */
     for (size_t i = first; i < self->statement_count; i++) {
-        PGresult *result =
-            PQprepare(self->conn, self->statements[i].name, self->statements[i].sql, 0, NULL);
+        const vb_db_statement_t *statement = &self->statements[i].statement;
+        PGresult *result = PQprepare(self->conn, statement->name, statement->sql, 0, NULL);
         if (!result || PQresultStatus(result) != PGRES_COMMAND_OK) {
             s_fail_result(self, result);
             PQclear(result);
@@ -586,13 +594,14 @@ s_drain(vb_db_t *self, PGresult **last, bool *last_aborted)
                     if (self->queued[j])
                         *self->queued[j] = VB_STATUS_UNAVAILABLE;
                 self->queued_count = 0;
+                self->activity.failures++;
                 return VB_STATUS_UNAVAILABLE;
             }
         }
         if (self->queued[i])
             *self->queued[i] = status;
-        if (status != VB_STATUS_OK && !(last && i == count - 1))
-            self->pipeline_failures++; /* nobody waited for it: the write batch must know */
+        if (status != VB_STATUS_OK)
+            self->activity.failures++; /* the transaction is aborted until a rollback */
         if (status != VB_STATUS_OK && first_failure == VB_STATUS_OK)
             first_failure = status;
         if (last && i == count - 1 && result && state != PGRES_PIPELINE_ABORTED)
@@ -611,6 +620,7 @@ s_drain(vb_db_t *self, PGresult **last, bool *last_aborted)
         /* Out of step with the server: only a new connection is safe. */
         vb_status_t status = s_fail_result(self, sync);
         PQclear(sync);
+        self->activity.failures++;
         if (self->conn) {
             PQfinish(self->conn);
             self->conn = NULL;
@@ -647,11 +657,32 @@ s_queue(vb_db_t *self, const char *statement, const char *sql, const char *const
     return VB_STATUS_OK;
 }
 
+/* Counts a caller's statement (a registered one by name, or SQL text) in activity.writes
+ * unless it only reads; a name missing from the registry counts as a write. */
+static void
+s_count_statement(vb_db_t *self, const char *statement, const char *sql)
+{
+    bool reads_only = false;
+    if (statement) {
+        for (size_t i = 0; i < self->statement_count; i++) {
+            if (strcmp(self->statements[i].statement.name, statement) == 0) {
+                reads_only = self->statements[i].reads_only;
+                break;
+            }
+        }
+    } else {
+        reads_only = vb_db_sql_reads_only(sql);
+    }
+    if (!reads_only)
+        self->activity.writes++;
+}
+
 /* A statement whose result is needed: queued, then everything is sent and read. */
 static vb_status_t
 s_pipelined_run(vb_db_t *self, const char *statement, const char *sql, const char *const *params,
                 int param_count, vb_db_row_fn on_row, void *arg, int64_t *affected)
 {
+    s_count_statement(self, statement, sql);
     vb_status_t status = s_queue(self, statement, sql, params, param_count, NULL);
     if (status != VB_STATUS_OK)
         return status;
@@ -688,7 +719,6 @@ vb_db_begin_pipelined(vb_db_t *self)
     }
     self->pipelined = true;
     self->queued_count = 0;
-    self->pipeline_failures = 0;
     status = s_queue(self, NULL, "BEGIN", NULL, 0, NULL);
     if (status != VB_STATUS_OK) {
         s_pipeline_exit(self);
@@ -706,8 +736,10 @@ vb_db_send(vb_db_t *self, const char *statement, const char *const *params, int 
     VB_ASSERT(self && statement && result);
     VB_ASSERT(param_count >= 0 && (param_count == 0 || params));
     vb_status_t status = s_ready(self);
-    if (status == VB_STATUS_OK && self->pipelined)
+    if (status == VB_STATUS_OK && self->pipelined) {
+        s_count_statement(self, statement, NULL);
         return s_queue(self, statement, NULL, params, param_count, result);
+    }
     if (status == VB_STATUS_OK)
         status = vb_db_run(self, statement, params, param_count, NULL, NULL, NULL);
     *result = status;
@@ -730,17 +762,64 @@ vb_db_write(vb_db_t *self, const char *statement, const char *const *params, int
         vb_status_t status = s_ready(self);
         if (status != VB_STATUS_OK)
             return status;
-        /* No result slot: a failure is counted in pipeline_failures, which voids the pass. */
+        /* No result slot: a failure is counted in activity.failures, which voids the pass. */
+        s_count_statement(self, statement, NULL);
         return s_queue(self, statement, NULL, params, param_count, NULL);
     }
     return vb_db_run(self, statement, params, param_count, NULL, NULL, NULL);
 }
 
-int
-vb_db_pipeline_failures(const vb_db_t *self)
+vb_db_activity_t
+vb_db_activity(const vb_db_t *self)
 {
     VB_ASSERT(self);
-    return self->pipeline_failures;
+    return self->activity;
+}
+
+/* Words that, inside a SELECT, change data or transaction state (lower case). */
+static const char *const s_changing_words[] = {
+    "insert", "update", "delete", "merge", /* a data-modifying clause */
+    "into",                                /* SELECT ... INTO creates a table */
+    "nextval", "setval",                   /* sequences are not rolled back */
+    "set_config",                          /* a transaction-local setting */
+    "pg_notify",                           /* a notification delivered at commit */
+};
+
+bool
+vb_db_sql_reads_only(const char *sql)
+{
+    VB_ASSERT(sql);
+    const char *at = sql;
+    while (isspace((unsigned char) *at))
+        at++;
+    if (strncasecmp(at, "select", 6) != 0 || isalnum((unsigned char) at[6]) || at[6] == '_')
+        return false; /* WITH may hold a data-modifying CTE; anything else writes */
+    char previous[8] = "";
+    while (*at) {
+        if (!isalnum((unsigned char) *at) && *at != '_') {
+            at++;
+            continue;
+        }
+        const char *word = at;
+        while (isalnum((unsigned char) *at) || *at == '_')
+            at++;
+        size_t length = (size_t) (at - word);
+        for (size_t i = 0; i < VB_ARRAY_SIZE(s_changing_words); i++) {
+            if (strlen(s_changing_words[i]) != length ||
+                strncasecmp(word, s_changing_words[i], length) != 0)
+                continue;
+            /* FOR UPDATE and FOR NO KEY UPDATE lock rows; they change nothing. */
+            bool lock = strcmp(s_changing_words[i], "update") == 0 &&
+                        (strcmp(previous, "for") == 0 || strcmp(previous, "key") == 0);
+            if (!lock)
+                return false;
+        }
+        size_t kept = length < sizeof previous - 1 ? length : sizeof previous - 1;
+        for (size_t i = 0; i < kept; i++)
+            previous[i] = (char) tolower((unsigned char) word[i]);
+        previous[kept] = '\0';
+    }
+    return true;
 }
 
 vb_status_t

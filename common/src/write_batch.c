@@ -1,14 +1,20 @@
-/* write_batch.c - the RPC batch hooks over vb_db_t: one transaction per pass of writes, a
- * savepoint per call, and idempotency keys stored with the packed Reply they produced.
+/* write_batch.c - the RPC batch hooks over vb_db_t: one transaction per pass of writes, and
+ * idempotency keys stored with the packed Reply they produced.
  * The transaction is pipelined (vb_db_begin_pipelined): BEGIN, SAVEPOINT, RELEASE and the
  * idempotency INSERT are queued and ride along with the next statement whose result is needed.
- * A pass first runs optimistically: keys are not looked up, the INSERT of each key is the check
- * (a key seen before makes it fail), so a call costs no round trip of its own beyond what its
- * handler needs. If any queued command failed, nothing of the pass is committed: batch_end rolls
- * it back and asks the RPC server to run it again (VB_RPC_BATCH_RETRY), and that second run is
- * careful: each key is looked up before its handler runs (a repeat gets the stored reply), and a
- * key INSERT that failed is noticed at the next round trip, its call rolled back alone
- * (ROLLBACK TO its savepoint, which the skipped RELEASE left) and answered UNAVAILABLE.
+ * A pass first runs optimistically, without a savepoint per call (one costs PostgreSQL about a
+ * third of a batched create): keys are not looked up, the INSERT of each key is the check (a key
+ * seen before makes it fail), so a call costs no round trip of its own beyond what its handler
+ * needs. Nothing can be undone call by call there, so the pass is void as soon as any command of
+ * it failed (the transaction is aborted) or a handler answered an error after it sent a
+ * statement that may write (vb_db_activity; a call that failed having only read, or before
+ * touching the database, stays in the pass). A void pass is not committed: batch_end rolls it
+ * back and asks the RPC server to run it again (VB_RPC_BATCH_RETRY), and the calls after the
+ * voiding one are not run in the void pass at all. That second run is careful: a savepoint per
+ * call, so a failing call is rolled back alone; each key is looked up before its handler runs (a
+ * repeat gets the stored reply), and a key INSERT that failed is noticed at the next round trip,
+ * its call rolled back alone (ROLLBACK TO its savepoint, which the skipped RELEASE left) and
+ * answered UNAVAILABLE.
  * Does not: decide which methods write (the method table's flags do) or retry a commit. */
 #include "vb/write_batch.h"
 
@@ -45,8 +51,12 @@ struct vb_write_batch {
     char request_hash[S_HASH_SIZE * 2 + 1]; /* hex hash of the active call's method and body */
     vb_rpc_call_t *pending_call; /* its key INSERT is queued, outcome not read yet */
     vb_status_t pending_status;  /* that INSERT's outcome once read */
-    bool optimistic;             /* this pass checks keys by inserting them (see the top) */
+    bool optimistic;             /* this pass has no savepoints and checks keys by inserting
+                                    them (see the top) */
     bool careful_next;           /* the optimistic pass failed: run the retry carefully */
+    vb_db_activity_t pass_start; /* the database's activity when the pass began */
+    uint64_t call_writes;        /* activity.writes when the active call began */
+    bool pass_void;              /* optimistic: a call failed after it may have written */
 };
 
 /* What a stored row said, read by the row callback. */
@@ -200,6 +210,15 @@ s_settle_pending(vb_write_batch_t *self)
     return true;
 }
 
+/* An optimistic pass must be rolled back: a command failed (the transaction is aborted, and
+ * some handler may have taken the failure of another call's queued write for its own), or a
+ * call failed after it may have written and there is no savepoint to undo it alone. */
+static bool
+s_pass_void(const vb_write_batch_t *self)
+{
+    return self->pass_void || vb_db_activity(self->db).failures != self->pass_start.failures;
+}
+
 static int
 s_batch_begin(void *context)
 {
@@ -214,6 +233,8 @@ s_batch_begin(void *context)
         vb_log_warn("write batch: begin: %s", vb_db_error(self->db));
         return -1;
     }
+    self->pass_start = vb_db_activity(self->db);
+    self->pass_void = false;
     return 0;
 }
 
@@ -233,15 +254,18 @@ s_call_begin(void *context, vb_rpc_call_t *call)
     /* A reply holding a secret is never stored, so its key is not looked up either. */
     bool lookup = *key && !(call->method_flags & VB_RPC_SECRET_REPLY);
     if (self->optimistic) {
-        /* No lookup: the key's INSERT in call_end fails if it was used before, and then the
-         * pass is run again carefully. */
-        if (vb_db_savepoint(self->db, S_SAVEPOINT) != VB_STATUS_OK) {
+        if (s_pass_void(self)) {
+            /* Whatever it answered would be rolled back with the pass: the careful run
+             * answers it (this answer is never sent). */
             call->status = VB_STATUS_UNAVAILABLE;
-            call->message = "database unavailable";
+            call->message = "the pass is run again call by call";
             return VB_RPC_REPLIED;
         }
+        /* No savepoint and no lookup: the key's INSERT in call_end fails if it was used
+         * before, and then the pass is run again carefully. */
         if (lookup)
             s_request_hash(call, self->request_hash);
+        self->call_writes = vb_db_activity(self->db).writes;
         self->call_active = true;
         self->call_has_key = lookup;
         return VB_RPC_RUN_HANDLER;
@@ -310,6 +334,24 @@ s_call_begin(void *context, vb_rpc_call_t *call)
     return VB_RPC_RUN_HANDLER;
 }
 
+/* call_end of an optimistic pass: no savepoint to release or roll back to. */
+static void
+s_call_end_optimistic(vb_write_batch_t *self, vb_rpc_call_t *call)
+{
+    if (!vb_status_is_success(call->status) &&
+        vb_db_activity(self->db).writes != self->call_writes) {
+        /* Its writes cannot be undone alone (and need not be recorded): the careful run
+         * does this call in a savepoint of its own. */
+        self->pass_void = true;
+        return;
+    }
+    /* A failure of the queued INSERT (a used key) is counted in vb_db_activity's failures and
+     * voids the pass; a failure to send it means the connection is gone. */
+    if (self->call_has_key && s_status_storable(call->status) &&
+        s_store_reply(self, call) != VB_STATUS_OK)
+        self->pass_void = true;
+}
+
 static void
 s_call_end(void *context, vb_rpc_call_t *call)
 {
@@ -317,15 +359,17 @@ s_call_end(void *context, vb_rpc_call_t *call)
     if (!self->call_active)
         return; /* call_begin answered it; nothing is open */
     self->call_active = false;
+    if (self->optimistic) {
+        s_call_end_optimistic(self, call);
+        return;
+    }
     vb_db_t *db = self->db;
     bool success = vb_status_is_success(call->status);
     if (!success && vb_db_rollback_to(db, S_SAVEPOINT) != VB_STATUS_OK)
         vb_log_warn("write batch: rollback to savepoint: %s", vb_db_error(db));
     if (self->call_has_key && s_status_storable(call->status)) {
         vb_status_t status = s_store_reply(self, call);
-        if (status == VB_STATUS_OK && self->optimistic) {
-            /* A failure is counted by vb_db_pipeline_failures and voids the whole pass. */
-        } else if (status == VB_STATUS_OK) {
+        if (status == VB_STATUS_OK) {
             /* Queued: its outcome is read with the next round trip (s_settle_pending); the
              * RELEASE below is skipped by the server if it fails. */
             self->pending_call = call;
@@ -340,13 +384,14 @@ s_call_end(void *context, vb_rpc_call_t *call)
         vb_log_warn("write batch: release savepoint: %s", vb_db_error(db));
 }
 
-/* Commits an optimistic pass, or rolls it back and asks for the careful run when any queued
- * command failed (a used key, or a failure some handler may have seen as its own). */
+/* Commits an optimistic pass, or rolls it back and asks for the careful run when the pass is
+ * void (s_pass_void: a used key, a failed statement, a call that failed after writing) or its
+ * COMMIT failed (a deferred constraint: the careful run finds out whether it fails again). */
 static int
 s_batch_end_optimistic(vb_write_batch_t *self)
 {
     vb_status_t status = VB_STATUS_INTERNAL;
-    if (vb_db_pipeline_failures(self->db) == 0)
+    if (!s_pass_void(self))
         status = vb_db_commit(self->db);
     if (status == VB_STATUS_OK)
         return 0;

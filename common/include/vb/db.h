@@ -107,10 +107,26 @@ vb_status_t vb_db_send(vb_db_t *self, const char *statement, const char *const *
 /* Sends and reads everything queued; the status of the first queued failure, or OK. */
 vb_status_t vb_db_flush(vb_db_t *self);
 
-/* How many queued commands of the current pipelined transaction failed without a waiting
- * caller to report them to (a queued command's failure that surfaced in somebody else's
- * vb_db_run counts too). Nonzero means an outcome some caller saw may not be its own. */
-int vb_db_pipeline_failures(const vb_db_t *self);
+/* What pipelined transactions did, for vb/write_batch.h to tell whether a call left anything
+ * behind without a savepoint around it. The counters only grow: compare two readings. */
+typedef struct {
+    /* Statements callers sent (vb_db_run, vb_db_exec, vb_db_send, vb_db_write; not BEGIN,
+     * COMMIT or savepoints) that may change data: all but those vb_db_sql_reads_only accepts
+     * (a registered statement is judged by its SQL; an unregistered name counts). */
+    uint64_t writes;
+    /* Commands that failed, whether a caller waited for them or not: after one the server's
+     * transaction is aborted until vb_db_rollback_to or vb_db_rollback. */
+    uint64_t failures;
+} vb_db_activity_t;
+
+vb_db_activity_t vb_db_activity(const vb_db_t *self);
+
+/* True when sql only reads: it starts with SELECT and names none of INSERT, UPDATE (FOR UPDATE
+ * and FOR NO KEY UPDATE are locks and allowed), DELETE, MERGE, INTO, nextval, setval,
+ * set_config or pg_notify, in any case, even inside a string literal (conservative). Anything
+ * else, a WITH query included, may write. Contract for statement authors: a function a SELECT
+ * calls must not change data (verbund's schemas define no such function). */
+bool vb_db_sql_reads_only(const char *sql);
 
 /* Optimistic mode (set by vb/write_batch.h around an optimistic pass): vb_db_write queues its
  * statement instead of waiting. */

@@ -1,13 +1,17 @@
 /* vb/write_batch.h - the batch hooks of vb/rpc_server.h over a vb_db_t: one transaction per
- * pass of write calls (group commit), a savepoint per call so one failing call does not undo
- * the others, and idempotency keys: a repeat of (caller, key) with the same method and body
- * returns the stored reply; the same key with a different body gets UNPROCESSABLE. Replies with
- * 5xx statuses are not stored (a retry runs again).
- * A pass runs optimistically first: statements are pipelined, keys are checked by inserting
- * them, and vb_db_write statements are not waited for; if anything queued failed, the pass is
- * rolled back and run once more carefully (VB_RPC_BATCH_RETRY). So a handler may run twice for
- * one request, the first run rolled back: handlers keep their effects inside the transaction
- * (cache invalidations, which are harmless when repeated, are the exception).
+ * pass of write calls (group commit) in which one failing call does not undo the others, and
+ * idempotency keys: a repeat of (caller, key) with the same method and body returns the stored
+ * reply; the same key with a different body gets UNPROCESSABLE. Replies with 5xx statuses are
+ * not stored (a retry runs again).
+ * A pass runs optimistically first: no savepoints, statements are pipelined, keys are checked
+ * by inserting them, and vb_db_write statements are not waited for. If any command of it failed,
+ * or a handler answered an error after sending a statement that may write (vb_db_activity; one
+ * that failed before touching the database or after reads only is fine), the pass is rolled
+ * back and run once more carefully (VB_RPC_BATCH_RETRY), with a savepoint per call. So a
+ * handler may run twice for one request, the first run rolled back: handlers keep their effects
+ * inside the transaction (cache invalidations, which are harmless when repeated, are the
+ * exception), and a handler that fails must do so through its return status, never by
+ * answering success over a write it meant to undo.
  * The service's schema must contain this table (put it in the service's first migration):
  *
  *   CREATE TABLE idempotency (
