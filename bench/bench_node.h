@@ -100,6 +100,9 @@ bench_node_start(void)
     signal(SIGINT, bench_node_on_signal);
     signal(SIGTERM, bench_node_on_signal);
     signal(SIGPIPE, SIG_IGN);
+    /* The test node keeps the stream's send queue small (its slow-subscriber test must overflow
+     * it); benchmarks run the service's default, STREAM_DEFAULT_SEND_QUEUE. */
+    setenv("VB_TEST_STREAM_SEND_QUEUE", "100000", 0);
     if (bench_node_script("start", NULL) != 0 || bench_node_load_env() != 0)
         exit(1);
 }

@@ -94,8 +94,19 @@ vb_arena_destroy(vb_arena_t **self_p)
     *self_p = NULL;
 }
 
+void
+vb_arena_reset(vb_arena_t *self)
+{
+    VB_ASSERT(self);
+    s_chain_free(self->large);
+    self->large = NULL;
+    s_chain_free(self->current->next);
+    self->current->next = NULL;
+    self->current->used = 0;
+}
+
 void *
-vb_arena_alloc(vb_arena_t *self, size_t size)
+vb_arena_alloc_bytes(vb_arena_t *self, size_t size)
 {
     VB_ASSERT(self);
     if (size == 0)
@@ -110,7 +121,6 @@ vb_arena_alloc(vb_arena_t *self, size_t size)
         block->used = rounded;
         block->next = self->large;
         self->large = block;
-        memset(block->data, 0, rounded);
         return block->data;
     }
     if (self->current->size - self->current->used < rounded) {
@@ -121,7 +131,14 @@ vb_arena_alloc(vb_arena_t *self, size_t size)
     }
     void *memory = self->current->data + self->current->used;
     self->current->used += rounded;
-    memset(memory, 0, rounded);
+    return memory;
+}
+
+void *
+vb_arena_alloc(vb_arena_t *self, size_t size)
+{
+    void *memory = vb_arena_alloc_bytes(self, size);
+    memset(memory, 0, size ? size : 1);
     return memory;
 }
 
@@ -132,7 +149,7 @@ vb_arena_strndup(vb_arena_t *self, const char *s, size_t n)
         return vb_arena_alloc(self, 1);
     size_t length = strnlen(s, n);
     VB_ASSERT(length < SIZE_MAX);
-    char *copy = vb_arena_alloc(self, length + 1);
+    char *copy = vb_arena_alloc_bytes(self, length + 1);
     memcpy(copy, s, length);
     copy[length] = '\0';
     return copy;
@@ -173,7 +190,8 @@ void *
 vb_arena_message(vb_arena_t *self, const ProtobufCMessageDescriptor *descriptor)
 {
     VB_ASSERT(descriptor && descriptor->message_init);
-    void *message = vb_arena_alloc(self, descriptor->sizeof_message);
+    /* not zeroed: the generated init writes the whole struct */
+    void *message = vb_arena_alloc_bytes(self, descriptor->sizeof_message);
     descriptor->message_init(message);
     return message;
 }

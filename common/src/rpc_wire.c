@@ -2,15 +2,11 @@
  * request spent a third of its instructions in protobuf-c's table-driven packing and
  * unpacking of these two small messages. Only the plain form is read here; see rpc_wire.h. */
 #include "vb/rpc_wire.h"
+#include "vb/wire.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum {
-    S_WIRE_VARINT = 0,
-    S_WIRE_LENGTH = 2, /* length-delimited: strings, bytes, embedded messages */
-};
 
 /* Field numbers, from proto/verbund/rpc/v1/rpc.proto. */
 enum {
@@ -81,7 +77,7 @@ s_string_size(const char *value)
 static size_t
 s_length_put(uint8_t *out, unsigned field, const void *data, size_t length)
 {
-    size_t at = s_varint_put(out, (uint64_t)(field << 3 | S_WIRE_LENGTH));
+    size_t at = s_varint_put(out, (uint64_t)(field << 3 | VB_WIRE_LENGTH));
     at += s_varint_put(out + at, length);
     if (length)
         memcpy(out + at, data, length);
@@ -99,7 +95,7 @@ s_varint_field_put(uint8_t *out, unsigned field, uint64_t value)
 {
     if (value == 0)
         return 0;
-    size_t at = s_varint_put(out, (uint64_t)(field << 3 | S_WIRE_VARINT));
+    size_t at = s_varint_put(out, (uint64_t)(field << 3 | VB_WIRE_VARINT));
     return at + s_varint_put(out + at, value);
 }
 
@@ -122,7 +118,7 @@ s_message_put(uint8_t *out, unsigned field, const ProtobufCMessage *message)
     if (!message)
         return 0;
     size_t length = protobuf_c_message_get_packed_size(message);
-    size_t at = s_varint_put(out, (uint64_t)(field << 3 | S_WIRE_LENGTH));
+    size_t at = s_varint_put(out, (uint64_t)(field << 3 | VB_WIRE_LENGTH));
     at += s_varint_put(out + at, length);
     return at + protobuf_c_message_pack(message, out + at);
 }
@@ -188,25 +184,6 @@ vb_rpc_wire_reply_pack(const Verbund__Rpc__V1__Reply *reply, uint8_t *out)
 
 /* ---- unpacking an Envelope ---- */
 
-/* Reads a varint of at most ten bytes; the bytes it took, or 0 (truncated or too long). */
-static size_t
-s_varint_get(const uint8_t *data, size_t size, uint64_t *value)
-{
-    if (size > 0 && data[0] < 0x80) { /* tags and short lengths: one byte */
-        *value = data[0];
-        return 1;
-    }
-    uint64_t result = 0;
-    for (size_t i = 0; i < size && i < 10; i++) {
-        result |= (uint64_t)(data[i] & 0x7F) << (7 * i);
-        if (!(data[i] & 0x80)) {
-            *value = result;
-            return i + 1;
-        }
-    }
-    return 0;
-}
-
 static char *
 s_string_copy(ProtobufCAllocator *allocator, const uint8_t *data, size_t length)
 {
@@ -226,38 +203,25 @@ vb_rpc_wire_envelope_unpack_fast(ProtobufCAllocator *allocator, const uint8_t *d
     if (!envelope)
         return NULL;
     verbund__rpc__v1__envelope__init(envelope);
-    unsigned seen = 0; /* bit per field number: a repeated field is left to protobuf-c */
+    uint32_t seen = 0; /* bit per field number: a repeated field is left to protobuf-c */
     size_t at = 0;
-    while (at < size) {
-        uint64_t tag;
-        size_t taken = s_varint_get(data + at, size - at, &tag);
-        if (taken == 0)
+    vb_wire_field_t field;
+    int read;
+    while ((read = vb_wire_field_next(data, size, &at, &field)) == 1) {
+        if (field.number > S_ENVELOPE_LAST || (seen & (1u << field.number)))
             return NULL;
-        at += taken;
-        uint64_t field = tag >> 3;
-        unsigned wire = (unsigned)(tag & 7);
-        if (field == 0 || field > S_ENVELOPE_LAST || (seen & (1u << field)))
-            return NULL;
-        seen |= 1u << field;
-
-        uint64_t value;
-        taken = s_varint_get(data + at, size - at, &value);
-        if (taken == 0)
-            return NULL;
-        at += taken;
-        if (field == S_ENVELOPE_DEADLINE) {
-            if (wire != S_WIRE_VARINT)
+        seen |= 1u << field.number;
+        if (field.number == S_ENVELOPE_DEADLINE) {
+            if (field.wire != VB_WIRE_VARINT)
                 return NULL;
-            envelope->deadline_unix_ms = (int64_t)value;
+            envelope->deadline_unix_ms = (int64_t)field.value;
             continue;
         }
-        if (wire != S_WIRE_LENGTH || value > size - at)
+        if (field.wire != VB_WIRE_LENGTH)
             return NULL;
-        const uint8_t *bytes = data + at;
-        size_t length = (size_t)value;
-        at += length;
+        size_t length = (size_t)field.value;
         char **string = NULL;
-        switch (field) {
+        switch (field.number) {
         case S_ENVELOPE_METHOD:
             string = &envelope->method;
             break;
@@ -272,7 +236,7 @@ vb_rpc_wire_envelope_unpack_fast(ProtobufCAllocator *allocator, const uint8_t *d
             break;
         case S_ENVELOPE_CALLER:
             envelope->caller = (Verbund__Rpc__V1__Caller *)protobuf_c_message_unpack(
-                &verbund__rpc__v1__caller__descriptor, allocator, length, bytes);
+                &verbund__rpc__v1__caller__descriptor, allocator, length, field.bytes);
             if (!envelope->caller)
                 return NULL;
             break;
@@ -281,15 +245,15 @@ vb_rpc_wire_envelope_unpack_fast(ProtobufCAllocator *allocator, const uint8_t *d
                 envelope->body.data = allocator->alloc(allocator->allocator_data, length);
                 if (!envelope->body.data)
                     return NULL;
-                memcpy(envelope->body.data, bytes, length);
+                memcpy(envelope->body.data, field.bytes, length);
             }
             envelope->body.len = length;
             break;
         }
-        if (string && !(*string = s_string_copy(allocator, bytes, length)))
+        if (string && !(*string = s_string_copy(allocator, field.bytes, length)))
             return NULL;
     }
-    return envelope;
+    return read == 0 ? envelope : NULL;
 }
 
 /* ---- unpacking a Reply (malloc'd, for protobuf-c's free) ---- */
@@ -313,59 +277,47 @@ vb_rpc_wire_reply_unpack_fast(const uint8_t *data, size_t size)
     if (!reply)
         return NULL;
     verbund__rpc__v1__reply__init(reply);
-    unsigned seen = 0; /* bit per field number: a repeated field is left to protobuf-c */
+    uint32_t seen = 0; /* bit per field number: a repeated field is left to protobuf-c */
     size_t at = 0;
-    while (at < size) {
-        uint64_t tag;
-        size_t taken = s_varint_get(data + at, size - at, &tag);
-        if (taken == 0)
-            goto fall_back;
-        at += taken;
-        uint64_t field = tag >> 3;
-        unsigned wire = (unsigned)(tag & 7);
+    vb_wire_field_t field;
+    int read;
+    while ((read = vb_wire_field_next(data, size, &at, &field)) == 1) {
         /* field errors (repeated messages) are left to protobuf-c as well */
-        if (field == 0 || field > S_REPLY_LAST || field == S_REPLY_FIELD_ERRORS ||
-            (seen & (1u << field)))
+        if (field.number > S_REPLY_LAST || field.number == S_REPLY_FIELD_ERRORS ||
+            (seen & (1u << field.number)))
             goto fall_back;
-        seen |= 1u << field;
-
-        uint64_t value;
-        taken = s_varint_get(data + at, size - at, &value);
-        if (taken == 0)
-            goto fall_back;
-        at += taken;
-        if (field == S_REPLY_STATUS) {
+        seen |= 1u << field.number;
+        if (field.number == S_REPLY_STATUS) {
             /* an enum is an int32 on the wire: larger values are protobuf-c's to judge */
-            if (wire != S_WIRE_VARINT || value > INT32_MAX)
+            if (field.wire != VB_WIRE_VARINT || field.value > INT32_MAX)
                 goto fall_back;
-            reply->status = (Verbund__Rpc__V1__Status)value;
+            reply->status = (Verbund__Rpc__V1__Status)field.value;
             continue;
         }
-        if (wire != S_WIRE_LENGTH || value > size - at)
+        if (field.wire != VB_WIRE_LENGTH)
             goto fall_back;
-        const uint8_t *bytes = data + at;
-        size_t length = (size_t)value;
-        at += length;
-        switch (field) {
+        size_t length = (size_t)field.value;
+        switch (field.number) {
         case S_REPLY_REQUEST_ID:
-            if (!(reply->request_id = s_string_malloc(bytes, length)))
+            if (!(reply->request_id = s_string_malloc(field.bytes, length)))
                 goto fall_back;
             break;
         case S_REPLY_MESSAGE:
-            if (!(reply->message = s_string_malloc(bytes, length)))
+            if (!(reply->message = s_string_malloc(field.bytes, length)))
                 goto fall_back;
             break;
         case S_REPLY_BODY:
             if (length) {
                 if (!(reply->body.data = malloc(length)))
                     goto fall_back;
-                memcpy(reply->body.data, bytes, length);
+                memcpy(reply->body.data, field.bytes, length);
             }
             reply->body.len = length;
             break;
         }
     }
-    return reply;
+    if (read == 0)
+        return reply;
 
 fall_back:
     /* What was copied so far is in the form protobuf-c frees. */

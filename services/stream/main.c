@@ -23,6 +23,8 @@
 #define STREAM_MIGRATIONS_DIR "services/stream/migrations"
 #endif
 
+#define S_TEXT_(x) #x
+#define S_TEXT(x) S_TEXT_(x) /* a numeric macro as a config default */
 #define S_MAX_SOURCES 16
 #define S_FALLBACK_MS 200 /* a relay pass at least this often without a NOTIFY */
 #define S_RELAY_BATCH 5000 /* outbox rows per source and pass */
@@ -36,6 +38,7 @@ typedef struct {
     int64_t retention_seconds;
     int64_t sweep_interval_ms;
     int64_t heartbeat_ms;
+    int64_t send_queue;
     char *curve_secret_file;
     char *curve_clients_dir;
     char *migrations_dir;
@@ -59,6 +62,9 @@ static const vb_config_entry_t s_config_table[] = {
      INT64_C(86400000), 0, "how often retention runs"},
     {"VERBUND_STREAM_HEARTBEAT_MS", VB_CONFIG_INT, S_FIELD(heartbeat_ms), "1000", 10, 600000, 0,
      "heartbeat interval on the PUB socket"},
+    {"VERBUND_STREAM_SEND_QUEUE", VB_CONFIG_INT, S_FIELD(send_queue),
+     S_TEXT(STREAM_DEFAULT_SEND_QUEUE), 100, 10000000, 0,
+     "live events queued per subscriber before it is dropped to replay"},
     {"VERBUND_STREAM_CURVE_SECRET_FILE", VB_CONFIG_STRING, S_FIELD(curve_secret_file), NULL, 0, 0,
      0, "server certificate (zcert secret file); set: both endpoints require CURVE"},
     {"VERBUND_STREAM_CURVE_CLIENTS_DIR", VB_CONFIG_STRING, S_FIELD(curve_clients_dir), NULL, 0, 0,
@@ -179,6 +185,7 @@ main(int argc, char **argv)
         .sources = sources,
         .source_count = (size_t)source_count,
         .pub_endpoint = config.pub_endpoint,
+        .send_queue = (int)config.send_queue,
         .curve_certificate = certificate,
         .clients_dir = config.curve_clients_dir,
         .heartbeat_ms = (int)config.heartbeat_ms,

@@ -50,11 +50,19 @@ uint8_t *stream_event_pack(vb_arena_t *arena, const stream_event_t *event, size_
 
 typedef struct stream_publisher stream_publisher_t;
 
-/* Binds endpoint as XPUB in manual subscription mode; with certificate (borrowed) as a CURVE
- * server whose clients' subscriptions are narrowed to their certificates' topics (looked up in
- * clients_dir). NULL when it cannot bind (logged). */
-stream_publisher_t *stream_publisher_new(const char *endpoint, zcert_t *certificate,
-                                         const char *clients_dir, const char *node_id);
+/* Messages queued per subscriber before the publisher drops (VERBUND_STREAM_SEND_QUEUE). A
+ * burst of relay passes must fit, or even a fast subscriber loses the end of every burst to
+ * replay; a stalled subscriber holds at most this many (~400 bytes each: ~40 MB, below the
+ * 64 MB NATS lets a slow consumer hold by default). */
+#define STREAM_DEFAULT_SEND_QUEUE 100000
+
+/* Binds endpoint as XPUB in manual subscription mode, queueing up to send_queue messages per
+ * subscriber; with certificate (borrowed) as a CURVE server whose clients' subscriptions are
+ * narrowed to their certificates' topics (looked up in clients_dir). NULL when it cannot bind
+ * (logged). */
+stream_publisher_t *stream_publisher_new(const char *endpoint, int send_queue,
+                                         zcert_t *certificate, const char *clients_dir,
+                                         const char *node_id);
 void stream_publisher_destroy(stream_publisher_t **self_p);
 
 /* The libzmq socket, for zmq_poll (readable: subscriptions are waiting). */
@@ -78,6 +86,7 @@ typedef struct {
     const char *const *sources;  /* source schemas, [a-z_]+ */
     size_t source_count;
     const char *pub_endpoint;
+    int send_queue;              /* messages per subscriber before the publisher drops */
     zcert_t *curve_certificate;  /* NULL without CURVE; read only while starting */
     const char *clients_dir;
     int heartbeat_ms;

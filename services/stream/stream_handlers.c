@@ -11,19 +11,6 @@
 #include "vb/cloudevent.h"
 #include "stream.h"
 
-void
-stream_client_topics(zcertstore_t *clients, const char *public_key, stream_topics_t *out)
-{
-    stream_topics_none(out);
-    if (!clients || !public_key || !public_key[0])
-        return;
-    zcert_t *certificate = zcertstore_lookup(clients, public_key);
-    if (!certificate)
-        return;
-    if (stream_topics_parse(out, zcert_meta(certificate, "topics")) != 0)
-        stream_topics_none(out); /* a malformed list allows nothing */
-}
-
 /* The topics the caller of this request may read. A CURVE peer's come from its certificate
  * only; a loopback (NULL-mechanism) caller's from the Envelope: its prefixes, or everything for
  * admin, staff and service callers (and for calls without a caller), nothing for members. */

@@ -1,7 +1,8 @@
 /* stream_publisher.c - the live side of the stream: an XPUB socket in manual subscription mode,
  * so each subscription is checked before libzmq applies it (a CURVE client's subscriptions are
  * narrowed to the topics of its certificate; NULL-mechanism peers, which exist only on loopback,
- * get what they ask for), events as [type][CloudEvent] and heartbeats.
+ * get what they ask for), events as [type][CloudEvent] and heartbeats. Linked by the service and
+ * by bench_stream_fanout (library vb_stream_publisher), so the benchmark runs this code.
  * Does not: read the database (stream_relay.c hands it events), or retry dropped messages
  * (subscribers fill gaps from replay). */
 #include <errno.h>
@@ -13,9 +14,9 @@
 #include "vb/log.h"
 #include "stream.h"
 
-/* Per subscriber. Past it PUB drops by design: a slow subscriber notices the gap by sequence
- * and fills it from replay, instead of one stalled reader holding megabytes here. */
-#define S_SEND_HIGH_WATER_MARK 1000
+/* Past the send queue (per subscriber) PUB drops by design: a slow subscriber notices the gap
+ * by sequence and fills it from replay, instead of one stalled reader holding the node's memory.
+ * A fixed kernel send buffer keeps Linux's autotuning from buffering megabytes beyond it. */
 #define S_SEND_BUFFER_BYTES (256 * 1024)
 #define S_LINGER_MS 0
 
@@ -29,8 +30,8 @@ struct stream_publisher {
 };
 
 stream_publisher_t *
-stream_publisher_new(const char *endpoint, zcert_t *certificate, const char *clients_dir,
-                     const char *node_id)
+stream_publisher_new(const char *endpoint, int send_queue, zcert_t *certificate,
+                     const char *clients_dir, const char *node_id)
 {
     stream_publisher_t *self = zmalloc(sizeof *self);
     self->node_id = strdup(node_id ? node_id : "");
@@ -39,9 +40,7 @@ stream_publisher_new(const char *endpoint, zcert_t *certificate, const char *cli
         goto failed;
     self->handle = zsock_resolve(self->socket);
     zsock_set_xpub_manual(self->socket, 1);
-    zsock_set_sndhwm(self->socket, S_SEND_HIGH_WATER_MARK);
-    /* A fixed kernel send buffer: with Linux's autotuning a stalled subscriber's connection
-     * would buffer megabytes (thousands of events) beyond the high-water mark. */
+    zsock_set_sndhwm(self->socket, send_queue > 0 ? send_queue : STREAM_DEFAULT_SEND_QUEUE);
     zsock_set_sndbuf(self->socket, S_SEND_BUFFER_BYTES);
     zsock_set_linger(self->socket, S_LINGER_MS);
     if (certificate) {
@@ -81,6 +80,19 @@ void *
 stream_publisher_handle(stream_publisher_t *self)
 {
     return self->handle;
+}
+
+void
+stream_client_topics(zcertstore_t *clients, const char *public_key, stream_topics_t *out)
+{
+    stream_topics_none(out);
+    if (!clients || !public_key || !public_key[0])
+        return;
+    zcert_t *certificate = zcertstore_lookup(clients, public_key);
+    if (!certificate)
+        return;
+    if (stream_topics_parse(out, zcert_meta(certificate, "topics")) != 0)
+        stream_topics_none(out); /* a malformed list allows nothing */
 }
 
 /* What a narrowing callback applies the prefixes to. */

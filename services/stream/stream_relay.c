@@ -1,8 +1,8 @@
 /* stream_relay.c - the single writer of the log, as a zactor with connections of its own: wakes
- * on a NOTIFY from an outbox (or a fallback timer), and in one transaction moves each source's
- * outbox rows into stream.log with the next gapless sequences, stores each one's packed
- * CloudEvent, scrubs an erased person's earlier events (re-packing them), commits, and only then
- * publishes. A session advisory lock on the notify connection makes one instance the relay; the
+ * on a NOTIFY from an outbox (or a fallback timer), and in one transaction takes each source's
+ * outbox rows, numbers them with the next gapless sequences, scrubs an erased person's earlier
+ * events (re-packing them), packs each new row's CloudEvent and appends the rows to stream.log
+ * with one INSERT (each row written once, complete), commits, and only then publishes. A session advisory lock on the notify connection makes one instance the relay; the
  * others follow the log (NOTIFY verbund_stream) and publish what the relay appended. Also runs
  * retention and the heartbeat.
  * Does not: answer replay requests (stream_handlers.c, on the main thread). */
@@ -62,13 +62,6 @@ s_collect(void *arg, const stream_event_t *event)
     }
     self->events[self->event_count++] = *event;
     return 0;
-}
-
-static int
-s_event_compare(const void *a, const void *b)
-{
-    const stream_event_t *x = a, *y = b;
-    return x->sequence < y->sequence ? -1 : x->sequence > y->sequence;
 }
 
 static void
@@ -169,7 +162,8 @@ s_collect_scrubbed(void *arg, const stream_event_t *event)
 }
 
 /* Erasure inside the pass's transaction: the log's earlier rows (their stored CloudEvents are
- * re-packed), and this pass's rows that are about to be published (packed after this). */
+ * re-packed), and this pass's rows, which are not in the log yet (packed and appended after
+ * this, then published). */
 static vb_status_t
 s_scrub(s_relay_t *self, const stream_event_t *erased)
 {
@@ -237,36 +231,30 @@ s_relay_pass(s_relay_t *self)
         return -1;
     uint64_t before = 0;
     vb_status_t status = stream_store_lock_state(self->db, &before);
-    uint64_t newest = before;
+    /* Numbered here: the state row lock makes this the only writer, so before + 1 + i stays
+     * gapless; each source's rows keep their outbox order. */
     for (size_t i = 0; status == VB_STATUS_OK && i < self->source_count; i++) {
         s_source_t *source = &self->sources[i];
         if (!source->ready)
             continue;
         size_t first = self->event_count;
-        int64_t relayed = 0;
-        status = stream_store_relay(self->db, source->statement.name, self->options->batch, newest,
-                                    source->source, self->arena, s_collect, self, &relayed);
-        if (status == VB_STATUS_OK && (size_t)relayed != self->event_count - first)
-            status = VB_STATUS_INTERNAL;
-        newest += (uint64_t)(self->event_count - first);
+        int64_t taken = 0;
+        status = stream_store_take(self->db, source->statement.name, self->options->batch,
+                                   self->arena, s_collect, self, &taken);
+        for (size_t j = first; j < self->event_count; j++) {
+            self->events[j].sequence = before + 1 + j;
+            self->events[j].source = source->source;
+        }
     }
+    uint64_t newest = before + self->event_count;
     if (status == VB_STATUS_OK && self->event_count > 0) {
-        qsort(self->events, self->event_count, sizeof *self->events, s_event_compare);
-        for (size_t i = 0; i < self->event_count; i++)
-            if (self->events[i].sequence != before + 1 + i) {
-                vb_log_error("relay: sequence %llu where %llu was due; rolling back",
-                             (unsigned long long)self->events[i].sequence,
-                             (unsigned long long)(before + 1 + i));
-                status = VB_STATUS_INTERNAL;
-                break;
-            }
         for (size_t i = 0; status == VB_STATUS_OK && i < self->event_count; i++)
             if (strcmp(self->events[i].type, STREAM_PERSON_ERASED_TYPE) == 0)
                 status = s_scrub(self, &self->events[i]);
         if (status == VB_STATUS_OK) {
             for (size_t i = 0; i < self->event_count; i++)
                 s_pack(self->arena, &self->events[i]);
-            status = stream_store_set_cloudevents(self->db, self->events, self->event_count);
+            status = stream_store_append(self->db, self->events, self->event_count);
         }
         if (status == VB_STATUS_OK)
             status = stream_store_set_newest(self->db, newest);
@@ -389,7 +377,8 @@ s_start(s_relay_t *self, stream_relay_options_t *options)
     self->notify = vb_db_notify_new(options->conninfo, channels, 2);
     if (!self->notify)
         return 1;
-    self->publisher = stream_publisher_new(options->pub_endpoint, options->curve_certificate,
+    self->publisher = stream_publisher_new(options->pub_endpoint, options->send_queue,
+                                           options->curve_certificate,
                                            options->clients_dir, options->node_id);
     if (!self->publisher)
         return 4;

@@ -55,6 +55,16 @@ static const vb_db_statement_t s_statements[] = {
      "UPDATE log SET cloudevent = v.cloudevent"
      " FROM unnest($1::int8[], $2::bytea[]) AS v(sequence, cloudevent)"
      " WHERE log.sequence = v.sequence AND log.sequence BETWEEN $3::int8 AND $4::int8"},
+    /* $1..$9 the columns as arrays, one element per event: the relay's one write per pass
+     * (every row complete, its packed CloudEvent included, so no row is updated after) */
+    {"stream_append",
+     "INSERT INTO log (sequence, id, source, type, subject, time, dataschema, data, cloudevent)"
+     " SELECT v.sequence, v.id, v.source, v.type, v.subject,"
+     "  timestamptz 'epoch' + v.time_us * interval '1 microsecond', v.dataschema, v.data,"
+     "  v.cloudevent"
+     " FROM unnest($1::int8[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::int8[],"
+     "  $7::text[], $8::bytea[], $9::bytea[])"
+     "  AS v(sequence, id, source, type, subject, time_us, dataschema, data, cloudevent)"},
     /* $1 'schema.outbox' */
     {"stream_outbox_exists", "SELECT to_regclass($1) IS NOT NULL"},
     {"stream_lock_state", "SELECT newest_sequence FROM state FOR UPDATE"},
@@ -105,9 +115,10 @@ stream_store_relay_statement(const char *schema, vb_db_statement_t *statement)
 {
     if (!s_schema_valid(schema))
         return -1;
-    /* The schema is [a-z_]+, so quoting it as an identifier needs no escaping. $1 limit,
-     * $2 newest sequence before, $3 CloudEvent source. Rows already in the log (a re-relay)
-     * are left out before numbering, so the numbering stays gapless. */
+    /* The schema is [a-z_]+, so quoting it as an identifier needs no escaping. $1 limit. The
+     * rows leave the outbox in position order, each with whether its id is in the log already
+     * (a re-relay), so the relay numbers only the fresh ones and the numbering stays gapless.
+     * Run in binary result format: the data comes as bytes, not hex. */
     char *sql = NULL;
     int rc = asprintf(
         &sql,
@@ -115,14 +126,10 @@ stream_store_relay_statement(const char *schema, vb_db_statement_t *statement)
         " DELETE FROM \"%s\".outbox WHERE position IN ("
         "  SELECT position FROM \"%s\".outbox ORDER BY position LIMIT $1::int8"
         "  FOR UPDATE SKIP LOCKED)"
-        " RETURNING position, id, type, subject, time, dataschema, data),"
-        " fresh AS (SELECT t.* FROM taken t"
-        "  WHERE NOT EXISTS (SELECT 1 FROM log l WHERE l.id = t.id)),"
-        " numbered AS (SELECT $2::int8 + row_number() OVER (ORDER BY position) AS sequence,"
-        "  f.* FROM fresh f)"
-        " INSERT INTO log (sequence, id, source, type, subject, time, dataschema, data)"
-        " SELECT sequence, id, $3, type, subject, time, dataschema, data FROM numbered"
-        " ON CONFLICT (id) DO NOTHING RETURNING " S_EVENT_COLUMNS,
+        " RETURNING position, id, type, subject, time, dataschema, data)"
+        " SELECT id::text, type, subject, (extract(epoch FROM time) * 1000000)::int8,"
+        "  dataschema, data, EXISTS (SELECT 1 FROM log l WHERE l.id = taken.id)"
+        " FROM taken ORDER BY position",
         schema, schema);
     if (rc < 0)
         return -1;
@@ -456,19 +463,172 @@ stream_store_lock_state(vb_db_t *db, uint64_t *newest)
     return vb_db_run(db, "stream_lock_state", NULL, 0, s_read_uint64, newest, NULL);
 }
 
-vb_status_t
-stream_store_relay(vb_db_t *db, const char *statement, int limit, uint64_t newest,
-                   const char *source, vb_arena_t *arena, stream_event_fn fn, void *arg,
-                   int64_t *relayed)
+/* What stream_store_take's row callback needs. */
+typedef struct {
+    vb_arena_t *arena;
+    stream_event_fn fn;
+    void *arg;
+    int64_t taken; /* rows deleted from the outbox, fresh or not */
+    bool stopped;
+} s_take_t;
+
+static int
+s_on_take_row(void *arg, const vb_db_row_t *row)
 {
-    char limit_text[16], newest_text[24];
+    s_take_t *take = arg;
+    take->taken++;
+    if (vb_db_row_bool(row, 6))
+        return 0; /* in the log already: a re-relay, dropped with its outbox row */
+    stream_event_t event = {0};
+    event.id = vb_arena_strdup(take->arena, vb_db_row_text(row, 0));
+    event.type = vb_arena_strdup(take->arena, vb_db_row_text(row, 1));
+    event.subject = vb_arena_strdup(take->arena, vb_db_row_text(row, 2));
+    event.time_unix_us = vb_db_row_int64(row, 3);
+    event.dataschema = vb_arena_strdup(take->arena, vb_db_row_text(row, 4));
+    event.data_length = vb_db_row_length(row, 5);
+    event.data = vb_arena_alloc(take->arena, event.data_length ? event.data_length : 1);
+    if (event.data_length)
+        memcpy(event.data, vb_db_row_bytes(row, 5), event.data_length);
+    if (take->fn(take->arg, &event) != 0) {
+        take->stopped = true;
+        return 1;
+    }
+    return 0;
+}
+
+vb_status_t
+stream_store_take(vb_db_t *db, const char *statement, int limit, vb_arena_t *arena,
+                  stream_event_fn fn, void *arg, int64_t *taken)
+{
+    char limit_text[16];
     snprintf(limit_text, sizeof limit_text, "%d", limit);
-    snprintf(newest_text, sizeof newest_text, "%" PRIu64, newest);
-    const char *params[] = {limit_text, newest_text, source};
-    s_events_t events = {.arena = arena, .fn = fn, .arg = arg};
-    vb_status_t status = vb_db_run(db, statement, params, 3, s_on_event_row, &events, relayed);
-    if (status == VB_STATUS_OK && events.malformed)
+    const char *params[] = {limit_text};
+    s_take_t take = {.arena = arena, .fn = fn, .arg = arg};
+    vb_status_t status =
+        vb_db_run_binary(db, statement, params, 1, s_on_take_row, &take, NULL);
+    *taken = take.taken;
+    if (status == VB_STATUS_OK && take.stopped)
         return VB_STATUS_INTERNAL;
+    return status;
+}
+
+/* A text buffer sized up front by the caller (so appending never checks). */
+typedef struct {
+    char *data;
+    char *end;
+} s_text_t;
+
+static void
+s_text_char(s_text_t *text, char c)
+{
+    *text->end++ = c;
+}
+
+/* An array element "..." with " and \ escaped: up to 2 * length + 3 characters. */
+static void
+s_text_quoted(s_text_t *text, const char *value)
+{
+    s_text_char(text, '"');
+    for (const char *c = value; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            s_text_char(text, '\\');
+        s_text_char(text, *c);
+    }
+    s_text_char(text, '"');
+}
+
+/* A bytea array element "\\x0a1b..": 2 * length + 5 characters. */
+static void
+s_text_bytea(s_text_t *text, const uint8_t *data, size_t length)
+{
+    static const char digits[] = "0123456789abcdef";
+    memcpy(text->end, "\"\\\\x", 4);
+    text->end += 4;
+    for (size_t i = 0; i < length; i++) {
+        *text->end++ = digits[data[i] >> 4];
+        *text->end++ = digits[data[i] & 15];
+    }
+    s_text_char(text, '"');
+}
+
+enum {
+    S_APPEND_SEQUENCE,
+    S_APPEND_ID,
+    S_APPEND_SOURCE,
+    S_APPEND_TYPE,
+    S_APPEND_SUBJECT,
+    S_APPEND_TIME,
+    S_APPEND_DATASCHEMA,
+    S_APPEND_DATA,
+    S_APPEND_CLOUDEVENT,
+    S_APPEND_COLUMNS
+};
+
+vb_status_t
+stream_store_append(vb_db_t *db, const stream_event_t *events, size_t count)
+{
+    if (count == 0)
+        return VB_STATUS_OK;
+    /* One malloc for the nine array literals, each sized for its worst case. */
+    size_t sizes[S_APPEND_COLUMNS];
+    for (int column = 0; column < S_APPEND_COLUMNS; column++)
+        sizes[column] = 3;
+    for (size_t i = 0; i < count; i++) {
+        const stream_event_t *event = &events[i];
+        VB_ASSERT(event->cloudevent);
+        sizes[S_APPEND_SEQUENCE] += 21;
+        sizes[S_APPEND_ID] += 2 * strlen(event->id) + 4;
+        sizes[S_APPEND_SOURCE] += 2 * strlen(event->source) + 4;
+        sizes[S_APPEND_TYPE] += 2 * strlen(event->type) + 4;
+        sizes[S_APPEND_SUBJECT] += 2 * strlen(event->subject) + 4;
+        sizes[S_APPEND_TIME] += 21;
+        sizes[S_APPEND_DATASCHEMA] += 2 * strlen(event->dataschema) + 4;
+        sizes[S_APPEND_DATA] += 2 * event->data_length + 6;
+        sizes[S_APPEND_CLOUDEVENT] += 2 * event->cloudevent_length + 6;
+    }
+    size_t total = 0;
+    for (int column = 0; column < S_APPEND_COLUMNS; column++)
+        total += sizes[column];
+    char *buffer = malloc(total);
+    if (!buffer)
+        return VB_STATUS_INTERNAL;
+    s_text_t text[S_APPEND_COLUMNS];
+    const char *params[S_APPEND_COLUMNS];
+    char *next = buffer;
+    for (int column = 0; column < S_APPEND_COLUMNS; column++) {
+        text[column].data = text[column].end = next;
+        params[column] = next;
+        next += sizes[column];
+        s_text_char(&text[column], '{');
+    }
+    for (size_t i = 0; i < count; i++) {
+        const stream_event_t *event = &events[i];
+        if (i > 0)
+            for (int column = 0; column < S_APPEND_COLUMNS; column++)
+                s_text_char(&text[column], ',');
+        text[S_APPEND_SEQUENCE].end +=
+            sprintf(text[S_APPEND_SEQUENCE].end, "%" PRIu64, event->sequence);
+        s_text_quoted(&text[S_APPEND_ID], event->id);
+        s_text_quoted(&text[S_APPEND_SOURCE], event->source);
+        s_text_quoted(&text[S_APPEND_TYPE], event->type);
+        s_text_quoted(&text[S_APPEND_SUBJECT], event->subject);
+        text[S_APPEND_TIME].end +=
+            sprintf(text[S_APPEND_TIME].end, "%" PRId64, event->time_unix_us);
+        s_text_quoted(&text[S_APPEND_DATASCHEMA], event->dataschema);
+        s_text_bytea(&text[S_APPEND_DATA], event->data, event->data_length);
+        s_text_bytea(&text[S_APPEND_CLOUDEVENT], event->cloudevent, event->cloudevent_length);
+    }
+    for (int column = 0; column < S_APPEND_COLUMNS; column++) {
+        s_text_char(&text[column], '}');
+        s_text_char(&text[column], '\0');
+        VB_ASSERT((size_t)(text[column].end - text[column].data) <= sizes[column]);
+    }
+    int64_t inserted = 0;
+    vb_status_t status =
+        vb_db_run(db, "stream_append", params, S_APPEND_COLUMNS, NULL, NULL, &inserted);
+    free(buffer);
+    if (status == VB_STATUS_OK && (size_t)inserted != count)
+        status = VB_STATUS_INTERNAL;
     return status;
 }
 

@@ -79,11 +79,16 @@ vb_status_t stream_store_set_cloudevents(vb_db_t *db, const stream_event_t *even
 /* Inside the relay transaction: locks the state row and returns the newest sequence. */
 vb_status_t stream_store_lock_state(vb_db_t *db, uint64_t *newest);
 
-/* Inside the relay transaction: moves up to limit outbox rows of one source into the log,
- * numbered newest+1.. in outbox order; fn sees each inserted row (not in order). */
-vb_status_t stream_store_relay(vb_db_t *db, const char *statement, int limit, uint64_t newest,
-                               const char *source, vb_arena_t *arena, stream_event_fn fn,
-                               void *arg, int64_t *relayed);
+/* Inside the relay transaction: deletes up to limit outbox rows of one source (the statement
+ * of stream_store_relay_statement) and hands fn each one whose id is not in the log yet, in
+ * outbox order, without sequence or source, strings and data in arena. *taken gets the
+ * number of rows deleted (fresh or not). */
+vb_status_t stream_store_take(vb_db_t *db, const char *statement, int limit, vb_arena_t *arena,
+                              stream_event_fn fn, void *arg, int64_t *taken);
+
+/* Inside the relay transaction: inserts the events (numbered, each with its packed
+ * CloudEvent) into the log in one statement. */
+vb_status_t stream_store_append(vb_db_t *db, const stream_event_t *events, size_t count);
 
 vb_status_t stream_store_set_newest(vb_db_t *db, uint64_t newest);
 

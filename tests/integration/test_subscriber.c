@@ -387,9 +387,9 @@ s_setup(void **state)
 }
 
 /* (a) A subscriber that barely reads while 6,000 events are published (more than the
- * publisher queue of 1,000 plus both TCP buffers hold), with a receive
- * high-water mark of 10: the publisher drops what does not fit, and the subscriber still ends
- * with every event exactly once, in order. */
+ * publisher queue of 1,000 that tests/support/node.sh sets plus both TCP buffers hold), with a
+ * receive high-water mark of 10: the publisher drops what does not fit, and the subscriber
+ * still ends with every event exactly once, in order. */
 static void
 test_slow_subscriber_fills_gaps(void **state)
 {

@@ -123,6 +123,35 @@ test_arena_protobuf(void **state)
     vb_arena_destroy(&arena);
 }
 
+/* After a reset the arena hands out the same memory again, zeroed, and what was allocated
+ * before (small, large, many blocks) is released: ASan reports a leak or a use otherwise. */
+static void
+test_arena_reset_reuses_memory(void **state)
+{
+    (void) state;
+    vb_arena_t *arena = vb_arena_new();
+    unsigned char *first = vb_arena_alloc(arena, 64);
+    memset(first, 0xAB, 64); /* dirty: what comes after the reset must be zeroed */
+    for (int i = 0; i < 1000; i++)
+        (void) vb_arena_alloc(arena, 100); /* several blocks */
+    (void) vb_arena_alloc(arena, 100000); /* a large block of its own */
+    vb_arena_reset(arena);
+    unsigned char *kept = NULL;
+    for (int round = 0; round < 3; round++) {
+        unsigned char *again = vb_arena_alloc(arena, 64);
+        if (round == 0)
+            kept = again;
+        assert_ptr_equal(again, kept); /* the kept block, from its start */
+        for (int i = 0; i < 64; i++)
+            assert_int_equal(again[i], 0);
+        memset(again, 0xCD, 64);
+        char *text = vb_arena_strdup(arena, "verbund");
+        assert_string_equal(text, "verbund");
+        vb_arena_reset(arena);
+    }
+    vb_arena_destroy(&arena);
+}
+
 int
 main(void)
 {
@@ -132,6 +161,7 @@ main(void)
         cmocka_unit_test(test_arena_large_and_many),
         cmocka_unit_test(test_arena_strings),
         cmocka_unit_test(test_arena_protobuf),
+        cmocka_unit_test(test_arena_reset_reuses_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

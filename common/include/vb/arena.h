@@ -17,9 +17,17 @@ vb_arena_t *vb_arena_new(void);
 /* Frees every block of the arena; accepts NULL; nulls *self_p. */
 void vb_arena_destroy(vb_arena_t **self_p);
 
+/* Releases everything allocated so far but keeps one block for what comes next: a loop that
+ * decodes one message after another reuses the same memory instead of a malloc per field. */
+void vb_arena_reset(vb_arena_t *self);
+
 /* Zeroed memory aligned for any type, owned by the arena. Aborts when out of memory (like
  * zmalloc in CZMQ): a request that cannot allocate a few kilobytes cannot be answered anyway. */
 void *vb_arena_alloc(vb_arena_t *self, size_t size);
+
+/* Like vb_arena_alloc but not zeroed, for memory the caller fills at once (copies, messages
+ * whose init writes every field). */
+void *vb_arena_alloc_bytes(vb_arena_t *self, size_t size);
 
 /* Copies of strings / bytes in the arena. vb_arena_strdup(NULL) returns "" (protobuf-c
  * strings are never NULL in a packed message). */

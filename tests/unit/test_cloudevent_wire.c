@@ -1,0 +1,280 @@
+/* test_cloudevent_wire.c - the hand-decoded CloudEvent against protobuf-c itself: events as the
+ * stream builds them are read by hand; random events (every attribute kind, every data member),
+ * every prefix, flipped bytes and noise are read the same as protobuf-c reads them (compared by
+ * packing both results again), and what protobuf-c refuses the hand decoder refuses too.
+ * Does not: test the subscriber that uses it (test_subscriber*.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vb/arena.h"
+#include "vb/cloudevent_wire.h"
+
+#define ROUNDS 2000
+
+typedef Io__Cloudevents__V1__CloudEvent__AttributesEntry s_entry_t;
+typedef Io__Cloudevents__V1__CloudEvent__CloudEventAttributeValue s_value_t;
+
+static uint64_t s_state = 0x243F6A8885A308D3u;
+
+/* xorshift64*: reproducible pseudo-random input (a failure names its round). */
+static uint64_t
+s_random(void)
+{
+    s_state ^= s_state >> 12;
+    s_state ^= s_state << 25;
+    s_state ^= s_state >> 27;
+    return s_state * 0x2545F4914F6CDD1Du;
+}
+
+static char *
+s_random_string(vb_arena_t *arena)
+{
+    if (s_random() % 5 == 0)
+        return "";
+    size_t length = s_random() % 4 == 0 ? 130 + s_random() % 200 : 1 + s_random() % 30;
+    char *s = vb_arena_alloc(arena, length + 1);
+    for (size_t i = 0; i < length; i++)
+        s[i] = (char)(1 + s_random() % 255);
+    return s;
+}
+
+static ProtobufCBinaryData
+s_random_bytes(vb_arena_t *arena)
+{
+    ProtobufCBinaryData bytes = {s_random() % 3 == 0 ? 0 : 1 + s_random() % 300, NULL};
+    bytes.data = vb_arena_alloc(arena, bytes.len + 1);
+    for (size_t i = 0; i < bytes.len; i++)
+        bytes.data[i] = (uint8_t)s_random();
+    return bytes;
+}
+
+static s_value_t *
+s_random_value(vb_arena_t *arena)
+{
+    s_value_t *value = vb_arena_message(
+        arena, &io__cloudevents__v1__cloud_event__cloud_event_attribute_value__descriptor);
+    value->attr_case =
+        (Io__Cloudevents__V1__CloudEvent__CloudEventAttributeValue__AttrCase)(s_random() % 8);
+    switch (value->attr_case) {
+    case IO__CLOUDEVENTS__V1__CLOUD_EVENT__CLOUD_EVENT_ATTRIBUTE_VALUE__ATTR_CE_BOOLEAN:
+        value->ce_boolean = s_random() % 2;
+        break;
+    case IO__CLOUDEVENTS__V1__CLOUD_EVENT__CLOUD_EVENT_ATTRIBUTE_VALUE__ATTR_CE_INTEGER:
+        value->ce_integer = (int32_t)s_random(); /* negative ones go to protobuf-c */
+        break;
+    case IO__CLOUDEVENTS__V1__CLOUD_EVENT__CLOUD_EVENT_ATTRIBUTE_VALUE__ATTR_CE_BYTES:
+        value->ce_bytes = s_random_bytes(arena);
+        break;
+    case IO__CLOUDEVENTS__V1__CLOUD_EVENT__CLOUD_EVENT_ATTRIBUTE_VALUE__ATTR_CE_TIMESTAMP:
+        value->ce_timestamp = vb_arena_message(arena, &google__protobuf__timestamp__descriptor);
+        value->ce_timestamp->seconds = (int64_t)(s_random() % 4000000000u);
+        value->ce_timestamp->nanos = (int32_t)(s_random() % 1000000000u);
+        break;
+    case IO__CLOUDEVENTS__V1__CLOUD_EVENT__CLOUD_EVENT_ATTRIBUTE_VALUE__ATTR__NOT_SET:
+        break;
+    default: /* the three string members */
+        value->ce_string = s_random_string(arena);
+        break;
+    }
+    return value;
+}
+
+static vb_cloudevent_t *
+s_random_event(vb_arena_t *arena)
+{
+    vb_cloudevent_t *event = vb_arena_message(arena, &io__cloudevents__v1__cloud_event__descriptor);
+    event->id = s_random_string(arena);
+    event->source = s_random_string(arena);
+    event->spec_version = s_random() % 2 ? "1.0" : "";
+    event->type = s_random_string(arena);
+    event->n_attributes = s_random() % 12;
+    event->attributes = vb_arena_alloc(arena, (event->n_attributes + 1) * sizeof(s_entry_t *));
+    for (size_t i = 0; i < event->n_attributes; i++) {
+        s_entry_t *entry =
+            vb_arena_message(arena, &io__cloudevents__v1__cloud_event__attributes_entry__descriptor);
+        entry->key = s_random_string(arena);
+        entry->value = s_random() % 10 == 0 ? NULL : s_random_value(arena);
+        event->attributes[i] = entry;
+    }
+    switch (s_random() % 3) {
+    case 0:
+        event->data_case = IO__CLOUDEVENTS__V1__CLOUD_EVENT__DATA_BINARY_DATA;
+        event->binary_data = s_random_bytes(arena);
+        break;
+    case 1:
+        event->data_case = IO__CLOUDEVENTS__V1__CLOUD_EVENT__DATA_TEXT_DATA;
+        event->text_data = s_random_string(arena);
+        break;
+    default:
+        break;
+    }
+    return event;
+}
+
+static uint8_t *
+s_pack(vb_arena_t *arena, const vb_cloudevent_t *event, size_t *size)
+{
+    *size = protobuf_c_message_get_packed_size(&event->base);
+    uint8_t *packed = vb_arena_alloc(arena, *size + 1);
+    protobuf_c_message_pack(&event->base, packed);
+    return packed;
+}
+
+/* Equal events pack to equal bytes: the comparison covers every field and member. */
+static void
+s_assert_same_event(const vb_cloudevent_t *a, const vb_cloudevent_t *b)
+{
+    vb_arena_t *arena = vb_arena_new();
+    size_t a_size, b_size;
+    uint8_t *a_bytes = s_pack(arena, a, &a_size);
+    uint8_t *b_bytes = s_pack(arena, b, &b_size);
+    assert_int_equal(a_size, b_size);
+    assert_memory_equal(a_bytes, b_bytes, a_size);
+    vb_arena_destroy(&arena);
+}
+
+/* The property every frame must have: the hand decoder never disagrees with protobuf-c. */
+static void
+s_assert_decoders_agree(const uint8_t *data, size_t size)
+{
+    vb_arena_t *fast_arena = vb_arena_new(), *slow_arena = vb_arena_new();
+    vb_cloudevent_t *fast = vb_cloudevent_unpack_fast(fast_arena, data, size);
+    vb_cloudevent_t *slow = io__cloudevents__v1__cloud_event__unpack(
+        vb_arena_protobuf_allocator(slow_arena), size, data);
+    if (fast) {
+        assert_non_null(slow);
+        s_assert_same_event(fast, slow);
+    }
+    /* and the function callers use gives protobuf-c's answer either way */
+    vb_cloudevent_t *either = vb_cloudevent_unpack(fast_arena, data, size);
+    assert_int_equal(either != NULL, slow != NULL);
+    if (either)
+        s_assert_same_event(either, slow);
+    vb_arena_destroy(&fast_arena);
+    vb_arena_destroy(&slow_arena);
+}
+
+/* What the stream publishes is read by hand, not left to protobuf-c. */
+static void
+test_cloudevent_wire_stream_events_read_by_hand(void **state)
+{
+    (void)state;
+    vb_arena_t *arena = vb_arena_new();
+    static const uint8_t payload[] = {0x0a, 0x03, 'a', 'b', 'c'};
+    vb_cloudevent_fields_t fields = {
+        .id = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+        .source = "//verbund/essen/membership",
+        .type = "verbund.membership.person.created.v1",
+        .subject = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c",
+        .time_unix_us = INT64_C(1764160000123456),
+        .sequence = 4711,
+        .dataschema = "verbund.membership.v1.PersonEvent",
+        .data = payload,
+        .data_length = sizeof payload,
+    };
+    vb_cloudevent_t *built = vb_cloudevent_build(arena, &fields);
+    size_t size;
+    uint8_t *packed = s_pack(arena, built, &size);
+    vb_cloudevent_t *read = vb_cloudevent_unpack_fast(arena, packed, size);
+    assert_non_null(read);
+    s_assert_same_event(read, built);
+    assert_int_equal(vb_cloudevent_sequence(read), 4711);
+    assert_int_equal(vb_cloudevent_time_us(read), INT64_C(1764160000123456));
+    assert_string_equal(vb_cloudevent_attribute(read, "subject"), fields.subject);
+    s_assert_decoders_agree(packed, size);
+    vb_arena_destroy(&arena);
+}
+
+static void
+test_cloudevent_wire_random_events_agree(void **state)
+{
+    (void)state;
+    int by_hand = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        vb_arena_t *arena = vb_arena_new();
+        vb_cloudevent_t *event = s_random_event(arena);
+        size_t size;
+        uint8_t *packed = s_pack(arena, event, &size);
+        vb_cloudevent_t *slow = io__cloudevents__v1__cloud_event__unpack(
+            vb_arena_protobuf_allocator(arena), size, packed);
+        if (!slow)
+            fail_msg("round %d: protobuf-c refused an event it packed", round);
+        s_assert_decoders_agree(packed, size);
+        if (vb_cloudevent_unpack_fast(arena, packed, size))
+            by_hand++;
+        vb_cloudevent_t *either = vb_cloudevent_unpack(arena, packed, size);
+        assert_non_null(either);
+        s_assert_same_event(either, event);
+        vb_arena_destroy(&arena);
+    }
+    /* Only negative integers and NULs inside strings are left to protobuf-c here. */
+    printf("random events read by hand: %d of %d\n", by_hand, ROUNDS);
+    assert_true(by_hand > ROUNDS / 4);
+}
+
+/* Truncated frames (every prefix), flipped bytes and noise. */
+static void
+test_cloudevent_wire_malformed_frames_agree(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 200; round++) {
+        vb_arena_t *arena = vb_arena_new();
+        vb_cloudevent_t *event = s_random_event(arena);
+        size_t size;
+        uint8_t *packed = s_pack(arena, event, &size);
+        for (size_t prefix = 0; prefix < size && prefix < 300; prefix++)
+            s_assert_decoders_agree(packed, prefix);
+        for (int flip = 0; flip < 30 && size > 0; flip++) {
+            size_t at = s_random() % size;
+            uint8_t saved = packed[at];
+            packed[at] ^= (uint8_t)(1 + s_random() % 255);
+            s_assert_decoders_agree(packed, size);
+            packed[at] = saved;
+        }
+        uint8_t noise[96];
+        for (size_t i = 0; i < sizeof noise; i++)
+            noise[i] = (uint8_t)s_random();
+        s_assert_decoders_agree(noise, 1 + s_random() % sizeof noise);
+        vb_arena_destroy(&arena);
+    }
+}
+
+/* The forms left to protobuf-c: an id with a NUL inside, two data members, an unknown field. */
+static void
+test_cloudevent_wire_unusual_forms_fall_back(void **state)
+{
+    (void)state;
+    vb_arena_t *arena = vb_arena_new();
+    const uint8_t nul_inside[] = {0x0A, 3, 'a', 0, 'b'};
+    assert_null(vb_cloudevent_unpack_fast(arena, nul_inside, sizeof nul_inside));
+    s_assert_decoders_agree(nul_inside, sizeof nul_inside);
+    const uint8_t two_data[] = {0x32, 1, 'x', 0x3A, 1, 'y'}; /* binary_data, then text_data */
+    assert_null(vb_cloudevent_unpack_fast(arena, two_data, sizeof two_data));
+    vb_cloudevent_t *event = vb_cloudevent_unpack(arena, two_data, sizeof two_data);
+    assert_non_null(event);
+    assert_int_equal(event->data_case, IO__CLOUDEVENTS__V1__CLOUD_EVENT__DATA_TEXT_DATA);
+    const uint8_t unknown[] = {0x0A, 1, 'a', 0x78, 1}; /* id "a", field 15 = 1 */
+    assert_null(vb_cloudevent_unpack_fast(arena, unknown, sizeof unknown));
+    event = vb_cloudevent_unpack(arena, unknown, sizeof unknown);
+    assert_non_null(event);
+    assert_string_equal(event->id, "a");
+    vb_arena_destroy(&arena);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cloudevent_wire_stream_events_read_by_hand),
+        cmocka_unit_test(test_cloudevent_wire_random_events_agree),
+        cmocka_unit_test(test_cloudevent_wire_malformed_frames_agree),
+        cmocka_unit_test(test_cloudevent_wire_unusual_forms_fall_back),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
