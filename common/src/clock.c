@@ -35,6 +35,18 @@ vb_clock_monotonic_us(void)
     return s_read_us(CLOCK_MONOTONIC);
 }
 
+int64_t
+vb_clock_coarse_now_ms(void)
+{
+    return s_read_us(CLOCK_REALTIME_COARSE) / 1000;
+}
+
+int64_t
+vb_clock_coarse_monotonic_us(void)
+{
+    return s_read_us(CLOCK_MONOTONIC_COARSE);
+}
+
 void
 vb_clock_format_rfc3339(int64_t unix_us, char out[VB_RFC3339_SIZE])
 {

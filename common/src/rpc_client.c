@@ -297,7 +297,10 @@ vb_rpc_client_send(vb_rpc_client_t *self, const char *method, const ProtobufCMes
 
     /* The call is packed into its slot in place (small Envelopes live inline there); a call
      * that cannot be packed gives the slot back. */
-    int64_t now_ms = vb_clock_now_ms(); /* one wall-clock read: the id's time and the deadline */
+    /* One coarse wall-clock read for the id's time and the deadline the server sees (a tick
+     * early at most, as from a host whose clock is a few ms behind). The call's own timers use
+     * the precise monotonic clock, so it never ends before its deadline. */
+    int64_t now_ms = vb_clock_coarse_now_ms();
     char request_id[VB_UUID_STRING_SIZE];
     vb_uuid7_at(request_id, now_ms);
     s_call_t *call = s_call_reserve(self, request_id);

@@ -59,6 +59,24 @@ test_clock_monotonic_advances(void **state)
     assert_true(vb_clock_monotonic_us() > first);
 }
 
+/* The coarse clocks trail the precise ones by at most a tick (a few ms), never lead, and move. */
+static void
+test_clock_coarse_within_a_tick(void **state)
+{
+    (void) state;
+    int64_t coarse_ms = vb_clock_coarse_now_ms();
+    int64_t precise_ms = vb_clock_now_ms();
+    assert_true(coarse_ms <= precise_ms);
+    assert_true(precise_ms - coarse_ms < 100);
+    int64_t coarse_us = vb_clock_coarse_monotonic_us();
+    int64_t precise_us = vb_clock_monotonic_us();
+    assert_true(coarse_us <= precise_us);
+    assert_true(precise_us - coarse_us < 100000);
+    int64_t first = vb_clock_coarse_monotonic_us();
+    while (vb_clock_coarse_monotonic_us() == first)
+        assert_true(vb_clock_monotonic_us() - precise_us < 1000000); /* moves within a second */
+}
+
 static void
 test_clock_format_known_values(void **state)
 {
@@ -88,6 +106,7 @@ main(void)
         cmocka_unit_test(test_clock_usage_example),
         cmocka_unit_test(test_clock_units_agree),
         cmocka_unit_test(test_clock_monotonic_advances),
+        cmocka_unit_test(test_clock_coarse_within_a_tick),
         cmocka_unit_test(test_clock_format_known_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
