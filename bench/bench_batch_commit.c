@@ -20,27 +20,6 @@
 #define SECONDS_PER_RUN 4
 #define WINDOW 16
 
-/* \startpipeline, BEGIN, WINDOW creates, COMMIT, \endpipeline: one round trip and one commit
- * per WINDOW creates, as the service's optimistic pass at best. malloc'd. */
-static char *
-s_ceiling_script(void)
-{
-    static const char head[] = "\\set n random(1, 2000000000)\n\\startpipeline\nBEGIN;\n";
-    static const char create[] = BENCH_PGBENCH_CREATE("pgp");
-    static const char tail[] = "COMMIT;\n\\endpipeline\n";
-    size_t size = sizeof head + WINDOW * (sizeof create - 1) + sizeof tail;
-    char *script = malloc(size);
-    if (!script) {
-        fprintf(stderr, "bench: out of memory\n");
-        exit(1);
-    }
-    char *at = script + snprintf(script, size, "%s", head);
-    for (int i = 0; i < WINDOW; i++)
-        at += snprintf(at, size - (size_t) (at - script), "%s", create);
-    snprintf(at, size - (size_t) (at - script), "%s", tail);
-    return script;
-}
-
 int
 main(void)
 {
@@ -52,7 +31,7 @@ main(void)
     bench_scratch_create();
     char ceiling_path[512];
     snprintf(ceiling_path, sizeof ceiling_path, "%s/batch_commit_ceiling.sql", s_node_dir);
-    char *ceiling_script = s_ceiling_script();
+    char *ceiling_script = bench_pgbench_batch_script(WINDOW, "pgp");
     bench_pgbench_write_script(ceiling_path, ceiling_script);
     free(ceiling_script);
 

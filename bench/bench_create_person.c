@@ -32,8 +32,9 @@ static const char *s_pgbench_script =
     " visible_in_network, federate, version, created_at, updated_at;\n";
 
 /* What the service commits per create: one transaction of BENCH_PGBENCH_CREATE. */
-static const char *s_pgbench_transaction_script = "\\set n random(1, 2000000000)\n"
-                                                  "BEGIN;\n" BENCH_PGBENCH_CREATE("pgt") "COMMIT;\n";
+static const char *s_pgbench_transaction_script =
+    "\\set n random(1, 2000000000)\n"
+    "BEGIN;\n" BENCH_PGBENCH_CREATE("pgt") "COMMIT;\n";
 
 /* SECONDS_PER_RUN of PersonCreate calls, one at a time; returns creates per second. */
 static double
@@ -77,9 +78,9 @@ main(void)
     bench_pgbench_write_script(script_path, s_pgbench_script);
     bench_pgbench_write_script(transaction_path, s_pgbench_transaction_script);
 
-    vb_rpc_client_options_t client_options = {
-        .endpoint = getenv("VERBUND_MEMBERSHIP_ENDPOINT"), .attempt_timeout_ms = 5000,
-        .max_attempts = 1};
+    vb_rpc_client_options_t client_options = {.endpoint = getenv("VERBUND_MEMBERSHIP_ENDPOINT"),
+                                              .attempt_timeout_ms = 5000,
+                                              .max_attempts = 1};
     vb_rpc_client_t *client = vb_rpc_client_new(&client_options);
     if (!client) {
         fprintf(stderr, "bench: cannot create the RPC client\n");

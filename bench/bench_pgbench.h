@@ -18,21 +18,21 @@
 /* What the service commits for one PersonCreate with an idempotency key: the person row, its
  * outbox event with the NOTIFY, the idempotency record. :n is a pgbench \set variable; prefix (a
  * string literal) keeps the emails of one script apart from another's. */
-#define BENCH_PGBENCH_CREATE(prefix)                                                          \
-    "INSERT INTO " BENCH_SCRATCH_SCHEMA ".persons (id, name, email, organization_id, region,"  \
-    " sector, languages, skills, interests, visible_in_network, federate, created_at,"         \
-    " updated_at) VALUES (gen_random_uuid(), 'Bench Person ' || :n,"                           \
-    " '" prefix "' || nextval('" BENCH_SCRATCH_SCHEMA ".email_seq') || '@example.org', NULL,"  \
-    " 'NRW', 'education', ARRAY['de', 'en'],"                                                 \
-    " '[{\"code\": \"fs.collaboration\", \"level\": 3}]'::jsonb,"                             \
-    " ARRAY['digital education', 'open source'], true, false, clock_timestamp(),"             \
-    " clock_timestamp());\n"                                                                  \
-    "INSERT INTO " BENCH_SCRATCH_SCHEMA ".outbox (id, type, subject, dataschema, data)"        \
-    " VALUES (gen_random_uuid(), 'verbund.membership.person.created.v1', :n::text,"           \
-    " 'verbund.membership.v1.PersonEvent', decode(repeat('ab', 180), 'hex'));\n"               \
-    "SELECT pg_notify('verbund_bench_outbox', 'membership');\n"                               \
-    "INSERT INTO " BENCH_SCRATCH_SCHEMA ".idempotency (caller_id, key, method, request_hash,"  \
-    " reply) VALUES ('bench-admin', gen_random_uuid()::text, 'membership.PersonCreate',"       \
+#define BENCH_PGBENCH_CREATE(prefix)                                                               \
+    "INSERT INTO " BENCH_SCRATCH_SCHEMA ".persons (id, name, email, organization_id, region,"      \
+    " sector, languages, skills, interests, visible_in_network, federate, created_at,"             \
+    " updated_at) VALUES (gen_random_uuid(), 'Bench Person ' || :n,"                               \
+    " '" prefix "' || nextval('" BENCH_SCRATCH_SCHEMA ".email_seq') || '@example.org', NULL,"      \
+    " 'NRW', 'education', ARRAY['de', 'en'],"                                                      \
+    " '[{\"code\": \"fs.collaboration\", \"level\": 3}]'::jsonb,"                                  \
+    " ARRAY['digital education', 'open source'], true, false, clock_timestamp(),"                  \
+    " clock_timestamp());\n"                                                                       \
+    "INSERT INTO " BENCH_SCRATCH_SCHEMA ".outbox (id, type, subject, dataschema, data)"            \
+    " VALUES (gen_random_uuid(), 'verbund.membership.person.created.v1', :n::text,"                \
+    " 'verbund.membership.v1.PersonEvent', decode(repeat('ab', 180), 'hex'));\n"                   \
+    "SELECT pg_notify('verbund_bench_outbox', 'membership');\n"                                    \
+    "INSERT INTO " BENCH_SCRATCH_SCHEMA ".idempotency (caller_id, key, method, request_hash,"      \
+    " reply) VALUES ('bench-admin', gen_random_uuid()::text, 'membership.PersonCreate',"           \
     " decode(repeat('cd', 32), 'hex'), decode(repeat('ef', 260), 'hex'));\n"
 
 static inline vb_db_t *
@@ -76,8 +76,8 @@ static inline void
 bench_scratch_drop(void)
 {
     vb_db_t *db = bench_scratch_open();
-    if (vb_db_exec(db, "DROP SCHEMA " BENCH_SCRATCH_SCHEMA " CASCADE", NULL, 0, NULL, NULL,
-                   NULL) != VB_STATUS_OK)
+    if (vb_db_exec(db, "DROP SCHEMA " BENCH_SCRATCH_SCHEMA " CASCADE", NULL, 0, NULL, NULL, NULL) !=
+        VB_STATUS_OK)
         fprintf(stderr, "bench: dropping the scratch schema: %s\n", vb_db_error(db));
     vb_db_destroy(&db);
 }
@@ -134,6 +134,31 @@ bench_pgbench_run(const char *pgbench, const char *script_path, int seconds)
         exit(1);
     }
     return tps;
+}
+
+/* \startpipeline, BEGIN, creates x BENCH_PGBENCH_CREATE, COMMIT, \endpipeline: one round trip and
+ * one commit per that many creates without savepoints - what a write pass of the service costs
+ * PostgreSQL at best, so the ceiling of any benchmark made of such creates. malloc'd. */
+static inline char *
+bench_pgbench_batch_script(int creates, const char *prefix)
+{
+    static const char head[] = "\\set n random(1, 2000000000)\n\\startpipeline\nBEGIN;\n";
+    static const char tail[] = "COMMIT;\n\\endpipeline\n";
+    /* the create with the prefix put in: BENCH_PGBENCH_CREATE takes a literal, so format it */
+    static const char create_format[] = BENCH_PGBENCH_CREATE("%s");
+    char create[sizeof create_format + 64];
+    snprintf(create, sizeof create, create_format, prefix);
+    size_t size = sizeof head + (size_t)creates * strlen(create) + sizeof tail;
+    char *script = malloc(size);
+    if (!script) {
+        fprintf(stderr, "bench: out of memory\n");
+        exit(1);
+    }
+    char *at = script + snprintf(script, size, "%s", head);
+    for (int i = 0; i < creates; i++)
+        at += snprintf(at, size - (size_t)(at - script), "%s", create);
+    snprintf(at, size - (size_t)(at - script), "%s", tail);
+    return script;
 }
 
 #endif

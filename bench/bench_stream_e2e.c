@@ -5,7 +5,10 @@
  * stream, 16 publisher threads do synchronous js_Publish of a payload the size of the
  * CloudEvent, and a fresh pull consumer created before the publishing receives all. Time is
  * first write to last event received, the same count, rounds interleaved, medians.
- * nats-server is stopped by its pid. Does not: measure replay (bench_stream_replay.c). */
+ * nats-server is stopped by its pid. Also in the same run, an info line with the ceiling the
+ * verbund side is bound by: PostgreSQL writing the same creates (bench_pgbench.h) 16 per
+ * pipelined transaction, as group commit does at best, and no relay - events/s end to end cannot
+ * exceed it. Does not: measure replay (bench_stream_replay.c). */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -16,6 +19,7 @@
 #include <nats/nats.h>
 
 #include "bench_node.h"
+#include "bench_pgbench.h"
 #include "bench_report.h"
 #include "vb/log.h"
 #include "vb/rpc_client.h"
@@ -25,10 +29,11 @@
 #define COUNT 8000
 #define ROUNDS 3
 #define CREATED_TOPIC "verbund.membership.person.created.v1"
+#define CEILING_SECONDS 3
 
 static pid_t s_nats_pid;
 static char s_nats_dir[256];
-static atomic_long s_next;        /* writes handed out in this round */
+static atomic_long s_next; /* writes handed out in this round */
 static atomic_long s_failures;
 static size_t s_event_size = 450; /* a person.created CloudEvent, measured in round 1 */
 
@@ -65,12 +70,13 @@ s_writer(void *arg)
 {
     s_writer_t *writer = arg;
     vb_rpc_client_options_t options = {.endpoint = getenv("VERBUND_MEMBERSHIP_ENDPOINT"),
-                                       .attempt_timeout_ms = 10000, .max_attempts = 1};
+                                       .attempt_timeout_ms = 10000,
+                                       .max_attempts = 1};
     vb_rpc_client_t *client = vb_rpc_client_new(&options);
     if (!client)
         s_die("cannot create an RPC client");
-    vb_rpc_call_options_t call = {.deadline_ms = 10000, .caller = bench_admin_caller(),
-                                  .write = true};
+    vb_rpc_call_options_t call = {
+        .deadline_ms = 10000, .caller = bench_admin_caller(), .write = true};
     bench_person_t person;
     for (;;) {
         long n = atomic_fetch_add(&s_next, 1);
@@ -144,7 +150,7 @@ s_run_verbund(vb_subscriber_t *subscriber, s_counter_t *counter, const char *run
 static int
 s_free_port(void)
 {
-    return 30000 + (int) (getpid() % 20000);
+    return 30000 + (int)(getpid() % 20000);
 }
 
 static natsConnection *
@@ -162,7 +168,7 @@ s_nats_start(const char *url, int port)
         if (!freopen(log_path, "w", stdout) || !freopen(log_path, "a", stderr))
             _exit(126);
         execlp("nats-server", "nats-server", "-js", "-sd", s_nats_dir, "-a", "127.0.0.1", "-p",
-               port_text, (char *) NULL);
+               port_text, (char *)NULL);
         _exit(127);
     }
     if (s_nats_pid < 0)
@@ -202,8 +208,8 @@ s_publisher(void *arg)
             break;
         memcpy(payload, &n, sizeof n);
         jsErrCode error = 0;
-        if (js_Publish(NULL, js, publisher->subject, payload, (int) publisher->size, NULL,
-                       &error) != NATS_OK)
+        if (js_Publish(NULL, js, publisher->subject, payload, (int)publisher->size, NULL, &error) !=
+            NATS_OK)
             atomic_fetch_add(&s_failures, 1);
     }
     free(payload);
@@ -258,7 +264,15 @@ main(void)
 {
     vb_log_set_service("bench");
     vb_log_set_level(VB_LOG_WARN);
+    char pgbench[512];
+    bench_pgbench_path(pgbench, sizeof pgbench);
     bench_node_start();
+    bench_scratch_create();
+    char ceiling_path[512];
+    snprintf(ceiling_path, sizeof ceiling_path, "%s/stream_e2e_ceiling.sql", s_node_dir);
+    char *ceiling_script = bench_pgbench_batch_script(WRITERS, "pge");
+    bench_pgbench_write_script(ceiling_path, ceiling_script);
+    free(ceiling_script);
     int port = s_free_port();
     char url[64];
     snprintf(url, sizeof url, "nats://127.0.0.1:%d", port);
@@ -291,25 +305,32 @@ main(void)
     vb_subscriber_t *subscriber = vb_subscriber_new(&subscriber_options);
     if (!subscriber)
         s_die("cannot create the subscriber");
-    (void) vb_subscriber_process(subscriber, 500);
+    (void)vb_subscriber_process(subscriber, 500);
     char run_id[32];
     bench_run_id(run_id, sizeof run_id);
 
-    double verbund[ROUNDS], reference[ROUNDS];
+    double verbund[ROUNDS], reference[ROUNDS], ceiling[ROUNDS];
     for (int round = 0; round < ROUNDS; round++) {
         verbund[round] = s_run_verbund(subscriber, &counter, run_id, round);
         reference[round] = s_run_nats(js, url, round);
+        ceiling[round] = WRITERS * bench_pgbench_run(pgbench, ceiling_path, CEILING_SECONDS);
         printf("info stream_e2e round %d: verbund %.0f events/s, NATS JetStream %.0f msgs/s "
-               "(%zu-byte messages)\n",
-               round + 1, verbund[round], reference[round], s_event_size);
+               "(%zu-byte messages), PostgreSQL ceiling %.0f creates/s\n",
+               round + 1, verbund[round], reference[round], s_event_size, ceiling[round]);
         fflush(stdout);
     }
     vb_subscriber_stats_t stats = vb_subscriber_stats(subscriber);
     printf("info stream_e2e: %ld events received of %d written, out of order %ld; subscriber "
            "live %llu, replayed %llu, gaps %llu\n",
-           counter.received, ROUNDS * COUNT, counter.out_of_order,
-           (unsigned long long) stats.live, (unsigned long long) stats.replayed,
-           (unsigned long long) stats.gaps);
+           counter.received, ROUNDS * COUNT, counter.out_of_order, (unsigned long long)stats.live,
+           (unsigned long long)stats.replayed, (unsigned long long)stats.gaps);
+    double ceiling_median = bench_median(ceiling, ROUNDS);
+    double reference_median = bench_median(reference, ROUNDS);
+    printf("info stream_e2e ceiling: pgbench -M prepared -c 1 writing the same creates %d per "
+           "pipelined transaction (no relay, no subscriber): %.0f creates/s = %.2fx NATS "
+           "JetStream here; verbund reaches %.0f%% of it end to end\n",
+           WRITERS, ceiling_median, reference_median > 0 ? ceiling_median / reference_median : 0.0,
+           ceiling_median > 0 ? 100.0 * bench_median(verbund, ROUNDS) / ceiling_median : 0.0);
     bench_report("stream_e2e", "events/s", bench_median(verbund, ROUNDS),
                  "NATS JetStream file stream, 16 sync publishers, fresh consumer",
                  bench_median(reference, ROUNDS), 1.0);
@@ -318,6 +339,7 @@ main(void)
     natsConnection_Destroy(connection);
     s_nats_stop();
     nats_Close();
+    bench_scratch_drop();
     bench_node_stop();
     return 0;
 }

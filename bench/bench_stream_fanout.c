@@ -33,7 +33,7 @@
 #define ROUNDS 3
 #define BARE_SIZE 200
 #define TOPIC "verbund.membership.person.created.v1"
-#define RELAY_BATCH 5000 /* the relay's rows per pass (services/stream/main.c) */
+#define RELAY_BATCH 5000  /* the relay's rows per pass (services/stream/main.c) */
 #define HEARTBEAT_MS 1000 /* the service's default VERBUND_STREAM_HEARTBEAT_MS */
 
 static void
@@ -121,10 +121,10 @@ s_run_bare(void *context, int port)
 /* --- info: outbox rows -> relay -> the service's PUB -> vb_subscriber ------------------ */
 
 typedef struct {
-    uint64_t last;       /* the last sequence delivered */
+    uint64_t last; /* the last sequence delivered */
     long delivered;
-    long out_of_order;   /* a sequence that is not last + 1: undetected loss or a duplicate */
-    size_t bytes;        /* size of the last CloudEvent, for the report */
+    long out_of_order; /* a sequence that is not last + 1: undetected loss or a duplicate */
+    size_t bytes;      /* size of the last CloudEvent, for the report */
 } s_counter_t;
 
 static int
@@ -152,16 +152,17 @@ s_run_relay(vb_db_t *db, vb_subscriber_t *subscriber, s_counter_t *counter)
     /* what vb_outbox appends, COUNT times, and the NOTIFY it sends */
     vb_status_t status = vb_db_begin(db);
     if (status == VB_STATUS_OK)
-        status = vb_db_exec(
-            db,
-            "INSERT INTO membership.outbox (id, type, subject, dataschema, data)"
-            " SELECT gen_random_uuid(), 'verbund.membership.person.created.v1', s::text,"
-            "  'verbund.membership.v1.PersonEvent', '\\x0a260a24'::bytea || convert_to(s::text, 'UTF8')"
-            " FROM (SELECT gen_random_uuid() AS s FROM generate_series(1, $1::int8)) g",
-            params, 1, NULL, NULL, NULL);
+        status =
+            vb_db_exec(db,
+                       "INSERT INTO membership.outbox (id, type, subject, dataschema, data)"
+                       " SELECT gen_random_uuid(), 'verbund.membership.person.created.v1', s::text,"
+                       "  'verbund.membership.v1.PersonEvent', '\\x0a260a24'::bytea || "
+                       "convert_to(s::text, 'UTF8')"
+                       " FROM (SELECT gen_random_uuid() AS s FROM generate_series(1, $1::int8)) g",
+                       params, 1, NULL, NULL, NULL);
     if (status == VB_STATUS_OK)
-        status = vb_db_exec(db, "SELECT pg_notify('verbund_outbox', '')", NULL, 0, NULL, NULL,
-                            NULL);
+        status =
+            vb_db_exec(db, "SELECT pg_notify('verbund_outbox', '')", NULL, 0, NULL, NULL, NULL);
     if (status == VB_STATUS_OK)
         status = vb_db_commit(db);
     if (status != VB_STATUS_OK)
@@ -204,7 +205,7 @@ s_on_log_row(void *arg, const vb_db_row_t *row)
 typedef struct {
     void *context;
     const char *endpoint;
-    s_rows_t *rows;      /* set by main before each "go" */
+    s_rows_t *rows; /* set by main before each "go" */
 } s_publisher_args_t;
 
 /* The publisher thread: owns the stream_publisher (objects do not cross threads). "go" on the
@@ -215,8 +216,8 @@ s_publisher_thread(void *arg)
     s_publisher_args_t *args = arg;
     void *pipe = zmq_socket(args->context, ZMQ_PAIR);
     zmq_connect(pipe, "inproc://bench-fanout-publisher");
-    stream_publisher_t *publisher = stream_publisher_new(args->endpoint, STREAM_DEFAULT_SEND_QUEUE, NULL, NULL,
-                                                         "bench");
+    stream_publisher_t *publisher =
+        stream_publisher_new(args->endpoint, STREAM_DEFAULT_SEND_QUEUE, NULL, NULL, "bench");
     if (!publisher)
         s_die("cannot bind the publisher");
     vb_arena_t *scratch = vb_arena_new();
@@ -300,7 +301,7 @@ s_run_publisher(void *pipe, vb_subscriber_t *subscriber, s_counter_t *counter, u
 static int
 s_free_port(void)
 {
-    return 20000 + (int) (getpid() % 20000);
+    return 20000 + (int)(getpid() % 20000);
 }
 
 int
@@ -313,8 +314,10 @@ main(void)
         {"bench_log_rows",
          "SELECT sequence, type, cloudevent FROM log WHERE sequence > $1::int8 ORDER BY sequence"},
     };
-    vb_db_options_t options = {.conninfo = getenv("VERBUND_DATABASE_URL"), .schema = "stream",
-                               .statements = statements, .statement_count = 1};
+    vb_db_options_t options = {.conninfo = getenv("VERBUND_DATABASE_URL"),
+                               .schema = "stream",
+                               .statements = statements,
+                               .statement_count = 1};
     char err[512];
     vb_db_t *db = vb_db_new(&options, err, sizeof err);
     if (!db || vb_db_prepare_all(db, err, sizeof err) != 0)
