@@ -30,10 +30,8 @@ main(void)
     bench_node_start();
     bench_scratch_create();
     char ceiling_path[512];
-    snprintf(ceiling_path, sizeof ceiling_path, "%s/batch_commit_ceiling.sql", s_node_dir);
-    char *ceiling_script = bench_pgbench_batch_script(WINDOW, "pgp");
-    bench_pgbench_write_script(ceiling_path, ceiling_script);
-    free(ceiling_script);
+    bench_pgbench_batch_file(s_node_dir, "batch_commit_ceiling.sql", WINDOW, "pgp", ceiling_path,
+                             sizeof ceiling_path);
 
     char run_id[32];
     bench_run_id(run_id, sizeof run_id);

@@ -6,12 +6,12 @@
  * copies of the events tables in the same PostgreSQL. Each round uses a fresh event on both
  * sides (capacity 100000, so all confirm and the count grows alike); runs interleave; medians.
  * Goal from issue 4: ratio >= 0.5. Does not: measure waitlisting or cancellations. */
-#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "verbund/events/v1/events.pb-c.h"
 #include "bench_node.h"
+#include "bench_pgbench.h"
 #include "bench_report.h"
 #include "vb/db.h"
 #include "vb/ids.h"
@@ -57,47 +57,6 @@ s_exec(vb_db_t *db, const char *sql, const char *const *params, int count)
         fprintf(stderr, "bench: %s: %s\n", sql, vb_db_error(db));
         exit(1);
     }
-}
-
-static void
-s_pgbench_path(char *out, size_t size)
-{
-    glob_t found;
-    if (glob("/usr/lib/postgresql/*/bin/pgbench", 0, NULL, &found) != 0 || found.gl_pathc == 0) {
-        fprintf(stderr, "bench: pgbench not found (Debian package postgresql-contrib)\n");
-        exit(1);
-    }
-    snprintf(out, size, "%s", found.gl_pathv[found.gl_pathc - 1]);
-    globfree(&found);
-}
-
-static double
-s_run_pgbench(const char *pgbench, const char *script_path, const char *event_id)
-{
-    char command[2048];
-    snprintf(command, sizeof command,
-             "'%s' -n -M prepared -c %d -j 2 -T %d -D event=%s -f '%s' -h 127.0.0.1 -p %s"
-             " -U verbund verbund 2>&1",
-             pgbench, WINDOW, SECONDS_PER_RUN, event_id, script_path, getenv("VB_TEST_PG_PORT"));
-    FILE *pipe = popen(command, "r");
-    if (!pipe) {
-        perror("bench: popen pgbench");
-        exit(1);
-    }
-    char line[512];
-    double tps = 0;
-    while (fgets(line, sizeof line, pipe)) {
-        const char *at = strstr(line, "tps = ");
-        if (at && tps == 0)
-            tps = strtod(at + 6, NULL);
-        if (strstr(line, "error") || strstr(line, "ERROR"))
-            fprintf(stderr, "pgbench: %s", line);
-    }
-    if (pclose(pipe) != 0 || tps <= 0) {
-        fprintf(stderr, "bench: pgbench failed: %s\n", command);
-        exit(1);
-    }
-    return tps;
 }
 
 static const Verbund__Rpc__V1__Caller *
@@ -195,7 +154,7 @@ main(void)
     vb_log_set_service("bench");
     vb_log_set_level(VB_LOG_WARN);
     char pgbench[512];
-    s_pgbench_path(pgbench, sizeof pgbench);
+    bench_pgbench_path(pgbench, sizeof pgbench);
     bench_node_start();
     if (!getenv("VERBUND_EVENTS_ENDPOINT")) {
         fprintf(stderr, "bench: the node has no events service\n");
@@ -238,7 +197,9 @@ main(void)
                params + 1, 1);
         s_exec(db, "UPDATE " SCRATCH_SCHEMA ".events SET id = $1::uuid WHERE id = $2::uuid", params,
                2);
-        reference[round] = s_run_pgbench(pgbench, script_path, copy_id);
+        char options[128];
+        snprintf(options, sizeof options, "-c %d -j 2 -D event=%s", WINDOW, copy_id);
+        reference[round] = bench_pgbench_run_with(pgbench, options, script_path, SECONDS_PER_RUN);
         verbund[round] = s_run_verbund(client, event_id);
         printf("info event_registrations round %d: verbund %.0f registrations/s (window %d),"
                " pgbench lock+count+insert %.0f tps (-c %d)\n",

@@ -106,15 +106,17 @@ bench_pgbench_write_script(const char *path, const char *script)
     }
 }
 
-/* One pgbench -M prepared -c 1 run of script_path for seconds against the node's PostgreSQL;
- * its tps (without connection time). Exits the program when pgbench fails. */
+/* One pgbench -M prepared run of script_path for seconds against the node's PostgreSQL, with the
+ * client options given ("-c 1", "-c 16 -j 2 -D event=ID"): its tps (without connection time).
+ * Exits the program when pgbench fails. */
 static inline double
-bench_pgbench_run(const char *pgbench, const char *script_path, int seconds)
+bench_pgbench_run_with(const char *pgbench, const char *options, const char *script_path,
+                       int seconds)
 {
     char command[2048];
     snprintf(command, sizeof command,
-             "'%s' -n -M prepared -c 1 -T %d -f '%s' -h 127.0.0.1 -p %s -U verbund verbund 2>&1",
-             pgbench, seconds, script_path, getenv("VB_TEST_PG_PORT"));
+             "'%s' -n -M prepared %s -T %d -f '%s' -h 127.0.0.1 -p %s -U verbund verbund 2>&1",
+             pgbench, options, seconds, script_path, getenv("VB_TEST_PG_PORT"));
     FILE *pipe = popen(command, "r");
     if (!pipe) {
         perror("bench: popen pgbench");
@@ -134,6 +136,13 @@ bench_pgbench_run(const char *pgbench, const char *script_path, int seconds)
         exit(1);
     }
     return tps;
+}
+
+/* bench_pgbench_run_with one client: the references of the single-connection benchmarks. */
+static inline double
+bench_pgbench_run(const char *pgbench, const char *script_path, int seconds)
+{
+    return bench_pgbench_run_with(pgbench, "-c 1", script_path, seconds);
 }
 
 /* \startpipeline, BEGIN, creates x BENCH_PGBENCH_CREATE, COMMIT, \endpipeline: one round trip and
@@ -159,6 +168,17 @@ bench_pgbench_batch_script(int creates, const char *prefix)
         at += snprintf(at, size - (size_t)(at - script), "%s", create);
     snprintf(at, size - (size_t)(at - script), "%s", tail);
     return script;
+}
+
+/* Writes bench_pgbench_batch_script(creates, prefix) to DIR/NAME (out: its path). */
+static inline void
+bench_pgbench_batch_file(const char *dir, const char *name, int creates, const char *prefix,
+                         char *out, size_t size)
+{
+    snprintf(out, size, "%s/%s", dir, name);
+    char *script = bench_pgbench_batch_script(creates, prefix);
+    bench_pgbench_write_script(out, script);
+    free(script);
 }
 
 #endif

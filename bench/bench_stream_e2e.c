@@ -269,10 +269,8 @@ main(void)
     bench_node_start();
     bench_scratch_create();
     char ceiling_path[512];
-    snprintf(ceiling_path, sizeof ceiling_path, "%s/stream_e2e_ceiling.sql", s_node_dir);
-    char *ceiling_script = bench_pgbench_batch_script(WRITERS, "pge");
-    bench_pgbench_write_script(ceiling_path, ceiling_script);
-    free(ceiling_script);
+    bench_pgbench_batch_file(s_node_dir, "stream_e2e_ceiling.sql", WRITERS, "pge", ceiling_path,
+                             sizeof ceiling_path);
     int port = s_free_port();
     char url[64];
     snprintf(url, sizeof url, "nats://127.0.0.1:%d", port);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "vb/arena.h"
+#include "vb_test_frames.h"
 #include "vb/cloudevent_wire.h"
 
 #define ROUNDS 2000
@@ -20,37 +21,26 @@
 typedef Io__Cloudevents__V1__CloudEvent__AttributesEntry s_entry_t;
 typedef Io__Cloudevents__V1__CloudEvent__CloudEventAttributeValue s_value_t;
 
-static uint64_t s_state = 0x243F6A8885A308D3u;
-
-/* xorshift64*: reproducible pseudo-random input (a failure names its round). */
-static uint64_t
-s_random(void)
-{
-    s_state ^= s_state >> 12;
-    s_state ^= s_state << 25;
-    s_state ^= s_state >> 27;
-    return s_state * 0x2545F4914F6CDD1Du;
-}
 
 static char *
 s_random_string(vb_arena_t *arena)
 {
-    if (s_random() % 5 == 0)
+    if (vb_test_random() % 5 == 0)
         return "";
-    size_t length = s_random() % 4 == 0 ? 130 + s_random() % 200 : 1 + s_random() % 30;
+    size_t length = vb_test_random() % 4 == 0 ? 130 + vb_test_random() % 200 : 1 + vb_test_random() % 30;
     char *s = vb_arena_alloc(arena, length + 1);
     for (size_t i = 0; i < length; i++)
-        s[i] = (char)(1 + s_random() % 255);
+        s[i] = (char)(1 + vb_test_random() % 255);
     return s;
 }
 
 static ProtobufCBinaryData
 s_random_bytes(vb_arena_t *arena)
 {
-    ProtobufCBinaryData bytes = {s_random() % 3 == 0 ? 0 : 1 + s_random() % 300, NULL};
+    ProtobufCBinaryData bytes = {vb_test_random() % 3 == 0 ? 0 : 1 + vb_test_random() % 300, NULL};
     bytes.data = vb_arena_alloc(arena, bytes.len + 1);
     for (size_t i = 0; i < bytes.len; i++)
-        bytes.data[i] = (uint8_t)s_random();
+        bytes.data[i] = (uint8_t)vb_test_random();
     return bytes;
 }
 
@@ -60,21 +50,21 @@ s_random_value(vb_arena_t *arena)
     s_value_t *value = vb_arena_message(
         arena, &io__cloudevents__v1__cloud_event__cloud_event_attribute_value__descriptor);
     value->attr_case =
-        (Io__Cloudevents__V1__CloudEvent__CloudEventAttributeValue__AttrCase)(s_random() % 8);
+        (Io__Cloudevents__V1__CloudEvent__CloudEventAttributeValue__AttrCase)(vb_test_random() % 8);
     switch (value->attr_case) {
     case IO__CLOUDEVENTS__V1__CLOUD_EVENT__CLOUD_EVENT_ATTRIBUTE_VALUE__ATTR_CE_BOOLEAN:
-        value->ce_boolean = s_random() % 2;
+        value->ce_boolean = vb_test_random() % 2;
         break;
     case IO__CLOUDEVENTS__V1__CLOUD_EVENT__CLOUD_EVENT_ATTRIBUTE_VALUE__ATTR_CE_INTEGER:
-        value->ce_integer = (int32_t)s_random(); /* negative ones go to protobuf-c */
+        value->ce_integer = (int32_t)vb_test_random(); /* negative ones go to protobuf-c */
         break;
     case IO__CLOUDEVENTS__V1__CLOUD_EVENT__CLOUD_EVENT_ATTRIBUTE_VALUE__ATTR_CE_BYTES:
         value->ce_bytes = s_random_bytes(arena);
         break;
     case IO__CLOUDEVENTS__V1__CLOUD_EVENT__CLOUD_EVENT_ATTRIBUTE_VALUE__ATTR_CE_TIMESTAMP:
         value->ce_timestamp = vb_arena_message(arena, &google__protobuf__timestamp__descriptor);
-        value->ce_timestamp->seconds = (int64_t)(s_random() % 4000000000u);
-        value->ce_timestamp->nanos = (int32_t)(s_random() % 1000000000u);
+        value->ce_timestamp->seconds = (int64_t)(vb_test_random() % 4000000000u);
+        value->ce_timestamp->nanos = (int32_t)(vb_test_random() % 1000000000u);
         break;
     case IO__CLOUDEVENTS__V1__CLOUD_EVENT__CLOUD_EVENT_ATTRIBUTE_VALUE__ATTR__NOT_SET:
         break;
@@ -91,18 +81,18 @@ s_random_event(vb_arena_t *arena)
     vb_cloudevent_t *event = vb_arena_message(arena, &io__cloudevents__v1__cloud_event__descriptor);
     event->id = s_random_string(arena);
     event->source = s_random_string(arena);
-    event->spec_version = s_random() % 2 ? "1.0" : "";
+    event->spec_version = vb_test_random() % 2 ? "1.0" : "";
     event->type = s_random_string(arena);
-    event->n_attributes = s_random() % 12;
+    event->n_attributes = vb_test_random() % 12;
     event->attributes = vb_arena_alloc(arena, (event->n_attributes + 1) * sizeof(s_entry_t *));
     for (size_t i = 0; i < event->n_attributes; i++) {
         s_entry_t *entry =
             vb_arena_message(arena, &io__cloudevents__v1__cloud_event__attributes_entry__descriptor);
         entry->key = s_random_string(arena);
-        entry->value = s_random() % 10 == 0 ? NULL : s_random_value(arena);
+        entry->value = vb_test_random() % 10 == 0 ? NULL : s_random_value(arena);
         event->attributes[i] = entry;
     }
-    switch (s_random() % 3) {
+    switch (vb_test_random() % 3) {
     case 0:
         event->data_case = IO__CLOUDEVENTS__V1__CLOUD_EVENT__DATA_BINARY_DATA;
         event->binary_data = s_random_bytes(arena);
@@ -228,19 +218,7 @@ test_cloudevent_wire_malformed_frames_agree(void **state)
         vb_cloudevent_t *event = s_random_event(arena);
         size_t size;
         uint8_t *packed = s_pack(arena, event, &size);
-        for (size_t prefix = 0; prefix < size && prefix < 300; prefix++)
-            s_assert_decoders_agree(packed, prefix);
-        for (int flip = 0; flip < 30 && size > 0; flip++) {
-            size_t at = s_random() % size;
-            uint8_t saved = packed[at];
-            packed[at] ^= (uint8_t)(1 + s_random() % 255);
-            s_assert_decoders_agree(packed, size);
-            packed[at] = saved;
-        }
-        uint8_t noise[96];
-        for (size_t i = 0; i < sizeof noise; i++)
-            noise[i] = (uint8_t)s_random();
-        s_assert_decoders_agree(noise, 1 + s_random() % sizeof noise);
+        vb_test_frames_damaged(packed, size, 300, 30, s_assert_decoders_agree);
         vb_arena_destroy(&arena);
     }
 }

@@ -14,28 +14,18 @@
 #include <cmocka.h>
 
 #include "vb/arena.h"
+#include "vb_test_frames.h"
 #include "vb/rpc_wire.h"
 
 #define ROUNDS 2000
 
-static uint64_t s_state = 0x9E3779B97F4A7C15u;
-
-/* xorshift64*: reproducible pseudo-random input (a failure names its round). */
-static uint64_t
-s_random(void)
-{
-    s_state ^= s_state >> 12;
-    s_state ^= s_state << 25;
-    s_state ^= s_state >> 27;
-    return s_state * 0x2545F4914F6CDD1Du;
-}
 
 /* NULL, empty, short or (sometimes) longer than 127 bytes, so lengths take two bytes; may
  * hold any byte but NUL. */
 static char *
 s_random_string(vb_arena_t *arena)
 {
-    switch (s_random() % 6) {
+    switch (vb_test_random() % 6) {
     case 0:
         return NULL;
     case 1:
@@ -43,10 +33,10 @@ s_random_string(vb_arena_t *arena)
     default:
         break;
     }
-    size_t length = s_random() % 4 == 0 ? 100 + s_random() % 300 : 1 + s_random() % 40;
+    size_t length = vb_test_random() % 4 == 0 ? 100 + vb_test_random() % 300 : 1 + vb_test_random() % 40;
     char *s = vb_arena_alloc(arena, length + 1);
     for (size_t i = 0; i < length; i++)
-        s[i] = (char)(1 + s_random() % 255);
+        s[i] = (char)(1 + vb_test_random() % 255);
     s[length] = '\0';
     return s;
 }
@@ -55,22 +45,22 @@ static ProtobufCBinaryData
 s_random_bytes(vb_arena_t *arena)
 {
     ProtobufCBinaryData bytes = {0, NULL};
-    switch (s_random() % 4) {
+    switch (vb_test_random() % 4) {
     case 0:
         return bytes;
     case 1:
-        bytes.len = 1 + s_random() % 20;
+        bytes.len = 1 + vb_test_random() % 20;
         break;
     case 2:
-        bytes.len = 128 + s_random() % 2000;
+        bytes.len = 128 + vb_test_random() % 2000;
         break;
     default:
-        bytes.len = 16384 + s_random() % 5000; /* a three-byte length */
+        bytes.len = 16384 + vb_test_random() % 5000; /* a three-byte length */
         break;
     }
     bytes.data = vb_arena_alloc(arena, bytes.len);
     for (size_t i = 0; i < bytes.len; i++)
-        bytes.data[i] = (uint8_t)s_random();
+        bytes.data[i] = (uint8_t)vb_test_random();
     return bytes;
 }
 
@@ -82,14 +72,14 @@ s_random_envelope(vb_arena_t *arena)
     envelope->method = s_random_string(arena);
     envelope->request_id = s_random_string(arena);
     static const int64_t deadlines[] = {0, 1, 127, 128, 1764160000000, -1, INT64_MAX, INT64_MIN};
-    envelope->deadline_unix_ms = deadlines[s_random() % 8];
-    if (s_random() % 2) {
+    envelope->deadline_unix_ms = deadlines[vb_test_random() % 8];
+    if (vb_test_random() % 2) {
         Verbund__Rpc__V1__Caller *caller =
             vb_arena_message(arena, &verbund__rpc__v1__caller__descriptor);
         caller->id = s_random_string(arena);
-        caller->role = (Verbund__Rpc__V1__Role)(s_random() % 5);
+        caller->role = (Verbund__Rpc__V1__Role)(vb_test_random() % 5);
         caller->person_id = s_random_string(arena);
-        caller->n_topic_prefixes = s_random() % 3;
+        caller->n_topic_prefixes = vb_test_random() % 3;
         caller->topic_prefixes = vb_arena_alloc(arena, 3 * sizeof(char *));
         for (size_t i = 0; i < caller->n_topic_prefixes; i++) {
             char *prefix = s_random_string(arena);
@@ -179,9 +169,9 @@ s_random_reply(vb_arena_t *arena, size_t max_field_errors)
 {
     Verbund__Rpc__V1__Reply *reply = vb_arena_message(arena, &verbund__rpc__v1__reply__descriptor);
     reply->request_id = s_random_string(arena);
-    reply->status = (Verbund__Rpc__V1__Status)(s_random() % 15);
+    reply->status = (Verbund__Rpc__V1__Status)(vb_test_random() % 15);
     reply->message = s_random_string(arena);
-    reply->n_field_errors = max_field_errors ? s_random() % (max_field_errors + 1) : 0;
+    reply->n_field_errors = max_field_errors ? vb_test_random() % (max_field_errors + 1) : 0;
     reply->field_errors =
         vb_arena_alloc(arena, (max_field_errors + 1) * sizeof(*reply->field_errors));
     for (size_t i = 0; i < reply->n_field_errors; i++) {
@@ -285,15 +275,7 @@ test_rpc_wire_reply_unpacks_as_protobuf_c(void **state)
         }
         verbund__rpc__v1__reply__free_unpacked(fast, NULL);
         s_assert_reply_decoders_agree(packed, size);
-        for (size_t prefix = 0; prefix < size && prefix < 100; prefix++)
-            s_assert_reply_decoders_agree(packed, prefix);
-        for (int flip = 0; flip < 10 && size > 0; flip++) {
-            size_t at = s_random() % size;
-            uint8_t saved = packed[at];
-            packed[at] ^= (uint8_t)(1 + s_random() % 255);
-            s_assert_reply_decoders_agree(packed, size);
-            packed[at] = saved;
-        }
+        vb_test_frames_damaged(packed, size, 100, 10, s_assert_reply_decoders_agree);
         vb_arena_destroy(&arena);
     }
     /* status 2, twice: protobuf-c's */
@@ -312,19 +294,7 @@ test_rpc_wire_malformed_frames_read_as_protobuf_c_reads_them(void **state)
         size_t size = vb_rpc_wire_envelope_size(envelope);
         uint8_t *packed = vb_arena_alloc(arena, size + 1);
         vb_rpc_wire_envelope_pack(envelope, packed);
-        for (size_t prefix = 0; prefix < size && prefix < 200; prefix++)
-            s_assert_decoders_agree(packed, prefix);
-        for (int flip = 0; flip < 20 && size > 0; flip++) {
-            size_t at = s_random() % size;
-            uint8_t saved = packed[at];
-            packed[at] ^= (uint8_t)(1 + s_random() % 255);
-            s_assert_decoders_agree(packed, size);
-            packed[at] = saved;
-        }
-        uint8_t noise[64];
-        for (size_t i = 0; i < sizeof noise; i++)
-            noise[i] = (uint8_t)s_random();
-        s_assert_decoders_agree(noise, 1 + s_random() % sizeof noise);
+        vb_test_frames_damaged(packed, size, 200, 20, s_assert_decoders_agree);
         vb_arena_destroy(&arena);
     }
 }
