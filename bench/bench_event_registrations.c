@@ -39,15 +39,7 @@ static const char *s_pgbench_script =
 static vb_db_t *
 s_db_open(void)
 {
-    char err[512];
-    vb_db_options_t options = {.conninfo = getenv("VERBUND_DATABASE_URL"),
-                               .schema = SCRATCH_SCHEMA};
-    vb_db_t *db = vb_db_new(&options, err, sizeof err);
-    if (!db) {
-        fprintf(stderr, "bench: scratch database: %s\n", err);
-        exit(1);
-    }
-    return db;
+    return bench_db_open(SCRATCH_SCHEMA);
 }
 
 static void

@@ -35,18 +35,24 @@
     " reply) VALUES ('bench-admin', gen_random_uuid()::text, 'membership.PersonCreate',"           \
     " decode(repeat('cd', 32), 'hex'), decode(repeat('ef', 260), 'hex'));\n"
 
+/* A connection to the node's database with schema first on its search path; exits on failure. */
 static inline vb_db_t *
-bench_scratch_open(void)
+bench_db_open(const char *schema)
 {
     char err[512];
-    vb_db_options_t options = {.conninfo = getenv("VERBUND_DATABASE_URL"),
-                               .schema = BENCH_SCRATCH_SCHEMA};
+    vb_db_options_t options = {.conninfo = getenv("VERBUND_DATABASE_URL"), .schema = schema};
     vb_db_t *db = vb_db_new(&options, err, sizeof err);
     if (!db) {
-        fprintf(stderr, "bench: scratch database: %s\n", err);
+        fprintf(stderr, "bench: database (%s): %s\n", schema, err);
         exit(1);
     }
     return db;
+}
+
+static inline vb_db_t *
+bench_scratch_open(void)
+{
+    return bench_db_open(BENCH_SCRATCH_SCHEMA);
 }
 
 /* (Re)creates the scratch copies of membership's persons, outbox and idempotency tables. */
