@@ -12,6 +12,8 @@
 
 #include "bench_report.h"
 #include "verbund/common/v1/types.pb-c.h"
+#include "vb/clock.h"
+#include "vb/ids.h"
 #include "vb/log.h"
 #include "vb/rpc_client.h"
 #include "vb/rpc_server.h"
@@ -155,9 +157,15 @@ main(int argc, char **argv)
     pthread_create(&bare_thread, NULL, s_bare_echo, router);
     pthread_create(&verbund_thread, NULL, s_verbund_server, server);
 
-    /* The reference echoes a frame as large as a packed rpc.Ping Envelope (method, request id,
-     * deadline, trace id) so both move the same bytes. */
-    size_t frame_size = 100;
+    /* The reference echoes a frame as large as the rpc.Ping Envelope the client sends (method,
+     * compact request id, deadline; no trace id) so both move the same bytes. */
+    char request_id[VB_COMPACT_ID_SIZE];
+    vb_compact_id_at(request_id, vb_clock_now_ms());
+    Verbund__Rpc__V1__Envelope envelope = VERBUND__RPC__V1__ENVELOPE__INIT;
+    envelope.method = "rpc.Ping";
+    envelope.request_id = request_id;
+    envelope.deadline_unix_ms = vb_clock_now_ms() + 5000;
+    size_t frame_size = verbund__rpc__v1__envelope__get_packed_size(&envelope);
     enum { ROUNDS = 7 };
     double bare[ROUNDS], verbund[ROUNDS];
     for (int round = 0; round < ROUNDS; round++) {

@@ -91,8 +91,10 @@ vb_uuid7(char out[VB_UUID_STRING_SIZE])
     vb_uuid7_at(out, vb_clock_now_ms());
 }
 
-void
-vb_uuid7_at(char out[VB_UUID_STRING_SIZE], int64_t now_ms)
+/* The fields of the next UUIDv7 at now_ms (ordered after every earlier one): its millisecond
+ * (*ms) and its 12 + 62 random bits. */
+static void
+s_uuid7_next(int64_t now_ms, uint64_t *ms_out, uint32_t *rand_a_out, uint64_t *rand_b_out)
 {
     pthread_once(&s_sodium_once, s_sodium_init);
 
@@ -126,9 +128,19 @@ vb_uuid7_at(char out[VB_UUID_STRING_SIZE], int64_t now_ms)
     s_last_rand_a = rand_a;
     s_last_rand_b = rand_b;
     pthread_mutex_unlock(&s_mutex);
+    *ms_out = (uint64_t) now_ms;
+    *rand_a_out = rand_a;
+    *rand_b_out = rand_b;
+}
 
-    uuid_t bytes;
-    uint64_t ms = (uint64_t) now_ms;
+/* The 16 bytes of the next UUIDv7 at now_ms. */
+static void
+s_uuid7_bytes(uuid_t bytes, int64_t now_ms)
+{
+    uint64_t ms;
+    uint32_t rand_a;
+    uint64_t rand_b;
+    s_uuid7_next(now_ms, &ms, &rand_a, &rand_b);
     for (int i = 0; i < 6; i++)
         bytes[i] = (unsigned char) (ms >> (40 - 8 * i));
     bytes[6] = (unsigned char) (0x70 | ((rand_a >> 8) & 0x0F));
@@ -136,8 +148,51 @@ vb_uuid7_at(char out[VB_UUID_STRING_SIZE], int64_t now_ms)
     bytes[8] = (unsigned char) (0x80 | ((rand_b >> 56) & 0x3F));
     for (int i = 9; i < 16; i++)
         bytes[i] = (unsigned char) (rand_b >> (8 * (15 - i)));
+}
+
+void
+vb_uuid7_at(char out[VB_UUID_STRING_SIZE], int64_t now_ms)
+{
+    uuid_t bytes;
+    s_uuid7_bytes(bytes, now_ms);
     s_format(bytes, out);
 }
+
+/* Crockford's base32: digits and upper-case letters without I, L, O and U, in ASCII order, so
+ * string order is numeric order. */
+static const char s_crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+void
+vb_compact_id_at(char out[VB_COMPACT_ID_SIZE], int64_t now_ms)
+{
+    uint64_t ms;
+    uint32_t rand_a;
+    uint64_t rand_b;
+    s_uuid7_next(now_ms, &ms, &rand_a, &rand_b);
+    /* 26 digits of 5 bits carry 130: two leading zero bits and the 48 of the millisecond (the
+     * first ten digits, exactly as a ULID writes them), then the other 80 bits of the UUID:
+     * version 7, rand_a, variant 10, rand_b. */
+    for (int digit = 0; digit < 10; digit++)
+        out[digit] = s_crockford[(ms >> (45 - 5 * digit)) & 31];
+    unsigned __int128 rest = (unsigned __int128) (0x7000u | (rand_a & RAND_A_MASK)) << 64 |
+                             ((uint64_t) 2 << 62 | rand_b);
+    for (int digit = 0; digit < 16; digit++)
+        out[10 + digit] = s_crockford[(unsigned) (rest >> (75 - 5 * digit)) & 31];
+    out[26] = '\0';
+}
+
+bool
+vb_compact_id_valid(const char *s)
+{
+    if (!s || strlen(s) != VB_COMPACT_ID_SIZE - 1 || s[0] > '7')
+        return false;
+    for (const char *at = s; *at; at++)
+        if (!strchr(s_crockford, *at))
+            return false;
+    return true;
+}
+
+
 
 bool
 vb_uuid_valid(const char *s)

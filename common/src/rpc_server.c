@@ -605,7 +605,9 @@ s_request_record(vb_rpc_server_t *self, s_request_t *request, int64_t end_us)
     vb_log_context_t context = {NULL, NULL};
     if (call->envelope) {
         context.request_id = call->envelope->request_id;
-        context.trace_id = call->envelope->trace_id;
+        /* an empty trace id: the call started its trace, named by its request id */
+        context.trace_id = call->envelope->trace_id[0] ? call->envelope->trace_id
+                                                       : call->envelope->request_id;
     }
     vb_log_field_t fields[] = {
         {.key = "method", .string_value = method},

@@ -29,6 +29,39 @@ test_ids_usage_example(void **state)
 
 static int s_hex(char c);
 
+/* Compact ids: 26 Crockford base32 characters, in creation order as strings, the first ten the
+ * millisecond (ULID's timestamp), and the same bits as a UUIDv7 (version 7 at bit 48). */
+static void
+test_ids_compact(void **state)
+{
+    (void) state;
+    static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    char previous[VB_COMPACT_ID_SIZE] = "";
+    for (int i = 0; i < BURST; i++) {
+        char id[VB_COMPACT_ID_SIZE];
+        int64_t now_ms = vb_clock_now_ms();
+        vb_compact_id_at(id, now_ms);
+        assert_true(vb_compact_id_valid(id));
+        assert_int_equal(strlen(id), 26);
+        assert_true(strcmp(id, previous) > 0);
+        strcpy(previous, id);
+        /* decode the 130 bits: 2 zero bits, 48 of milliseconds, then the version nibble */
+        uint64_t ms = 0;
+        for (int d = 0; d < 10; d++)
+            ms = ms * 32 + (uint64_t) (strchr(alphabet, id[d]) - alphabet);
+        assert_true((int64_t) ms >= now_ms && (int64_t) ms <= now_ms + 1);
+        unsigned version = (unsigned) ((strchr(alphabet, id[10]) - alphabet) >> 1);
+        assert_int_equal(version, 7);
+        /* bits 66-67 of the 130, in digit 13 (bits 65-69): the variant, binary 10 */
+        unsigned variant = (unsigned) (((strchr(alphabet, id[13]) - alphabet) >> 2) & 3);
+        assert_int_equal(variant, 2);
+    }
+    assert_false(vb_compact_id_valid("8ZZZZZZZZZZZZZZZZZZZZZZZZZ")); /* above 128 bits */
+    assert_false(vb_compact_id_valid("01ARZ3NDEKTSV4RRFFQ69G5FAU")); /* U is not Crockford */
+    assert_false(vb_compact_id_valid("01ARZ3NDEKTSV4RRFFQ69G5FA"));  /* 25 characters */
+    assert_false(vb_compact_id_valid(NULL));
+}
+
 /* The hand formatting reads back as libuuid reads and writes it, for every byte value. */
 static void
 test_ids_format_matches_libuuid(void **state)
@@ -203,6 +236,7 @@ main(void)
         cmocka_unit_test(test_ids_usage_example),
         cmocka_unit_test(test_ids_format_version_variant_time),
         cmocka_unit_test(test_ids_format_matches_libuuid),
+        cmocka_unit_test(test_ids_compact),
         cmocka_unit_test(test_ids_ordered_and_unique),
         cmocka_unit_test(test_ids_threads_unique_and_ordered_each),
         cmocka_unit_test(test_ids_valid),

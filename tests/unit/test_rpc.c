@@ -219,7 +219,7 @@ test_echo_round_trip(void **state)
     vb_status_t status = s_call_string(client, "test.Echo", "hello, verbund", NULL, &reply);
     assert_int_equal(status, VB_STATUS_OK);
     assert_non_null(reply);
-    assert_true(vb_uuid_valid(reply->request_id));
+    assert_true(vb_compact_id_valid(reply->request_id));
     char *value = s_reply_string(reply);
     assert_string_equal(value, "hello, verbund");
     free(value);

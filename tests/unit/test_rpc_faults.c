@@ -388,7 +388,7 @@ test_client_retries_same_envelope(void **state)
         NULL, zframe_size(zmsg_last(first)), zframe_data(zmsg_last(first)));
     assert_non_null(envelope);
     assert_string_equal(envelope->method, "test.Echo");
-    assert_true(vb_uuid_valid(envelope->request_id));
+    assert_true(vb_compact_id_valid(envelope->request_id));
     assert_true(vb_uuid_valid(envelope->idempotency_key)); /* generated for a write */
     assert_string_equal(envelope->trace_id, "trace-1");
     assert_non_null(envelope->caller);

@@ -14,6 +14,16 @@ void vb_uuid7(char out[VB_UUID_STRING_SIZE]);
  * too, such as a deadline: saves the second clock read on a hot path. */
 void vb_uuid7_at(char out[VB_UUID_STRING_SIZE], int64_t now_ms);
 
+/* The same UUIDv7 written in Crockford base32: 26 characters instead of 36, as time-ordered
+ * (string order is creation order; the first ten characters are the millisecond as a ULID
+ * writes it). For ids that travel with every request: an RPC reply that echoes a 36-character
+ * id no longer fits a ZeroMQ message inline and costs a malloc on the server. */
+#define VB_COMPACT_ID_SIZE 27 /* 26 characters and NUL */
+void vb_compact_id_at(char out[VB_COMPACT_ID_SIZE], int64_t now_ms);
+
+/* True when s has the form vb_compact_id_at writes. */
+bool vb_compact_id_valid(const char *s);
+
 /* True when s is a canonical UUID string (any version, either case). */
 bool vb_uuid_valid(const char *s);
 
