@@ -55,7 +55,7 @@ s_run_verbund(vb_rpc_client_t *client, const char *run_id, long *counter)
                     reply && reply->message ? reply->message : "");
             exit(1);
         }
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
         done++;
         now = bench_now_seconds();
     }

@@ -94,7 +94,7 @@ s_create_event(vb_rpc_client_t *client, int round, char out[VB_UUID_STRING_SIZE]
     }
     snprintf(out, VB_UUID_STRING_SIZE, "%s", body->event->id);
     protobuf_c_message_free_unpacked(&body->base, NULL);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
 }
 
 /* SECONDS_PER_RUN of registrations with WINDOW in flight; registrations per second. */
@@ -133,7 +133,7 @@ s_run_verbund(vb_rpc_client_t *client, const char *event_id)
             }
             done++;
             if (reply)
-                verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+                vb_rpc_reply_free(reply);
         }
         now = bench_now_seconds();
     }

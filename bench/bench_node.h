@@ -222,7 +222,7 @@ bench_person_create_rpc(const char *run_id, long *counter, int window, double se
             }
             done++;
             if (reply)
-                verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+                vb_rpc_reply_free(reply);
         }
         now = bench_now_seconds();
     }

@@ -115,7 +115,7 @@ s_run_verbund(const char *endpoint, int count)
             if (status != VB_STATUS_OK)
                 failed++;
             if (reply)
-                verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+                vb_rpc_reply_free(reply);
         }
     }
     double elapsed = bench_now_seconds() - start;

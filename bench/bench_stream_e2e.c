@@ -91,7 +91,7 @@ s_writer(void *arg)
         if (status != VB_STATUS_CREATED)
             atomic_fetch_add(&s_failures, 1);
         if (reply)
-            verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+            vb_rpc_reply_free(reply);
     }
     vb_rpc_client_destroy(&client);
     return NULL;

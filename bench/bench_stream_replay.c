@@ -271,7 +271,7 @@ s_run_verbund(vb_rpc_client_t *client, bool decode)
         if ((uint64_t) count != expected)
             s_die("replay: a page is short");
         events += count;
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     }
     return events / (bench_now_seconds() - start);
 }

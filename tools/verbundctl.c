@@ -142,7 +142,7 @@ s_cmd_ping(const ctl_options_t *options, int argc, char **argv)
     else
         rc = s_report_failure("ping", status, reply);
     if (reply)
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     vb_rpc_client_destroy(&client);
     return rc;
 }
@@ -269,7 +269,7 @@ s_cmd_token_create(const ctl_options_t *options, int argc, char **argv)
             protobuf_c_message_free_unpacked(&created->base, NULL);
     }
     if (reply)
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     vb_rpc_client_destroy(&client);
     return rc;
 }
@@ -344,7 +344,7 @@ s_tail_head(const char *endpoint, const char *server_key, const char *cert, int 
         }
     }
     if (reply)
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     vb_rpc_client_destroy(&client);
     return rc;
 }

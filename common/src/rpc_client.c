@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdalign.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <time.h>
 #include <stdlib.h>
@@ -176,7 +178,7 @@ vb_rpc_client_destroy(vb_rpc_client_t **self_p)
         free(self->calls[i].packed_heap);
     free(self->calls);
     for (size_t i = 0; i < self->done_count; i++)
-        verbund__rpc__v1__reply__free_unpacked(self->done[i].reply, NULL);
+        vb_rpc_reply_free(self->done[i].reply);
     free(self->done);
     free(self);
     *self_p = NULL;
@@ -390,6 +392,75 @@ vb_rpc_client_send(vb_rpc_client_t *self, const char *method, const ProtobufCMes
     return 0;
 }
 
+/* --- replies: one malloc each --- */
+
+/* A reply as handed to the caller: the Reply and, right after it, its strings and body, freed
+ * with one free (vb_rpc_reply_free). A reply only protobuf-c reads (field errors, unusual
+ * forms) keeps protobuf-c's allocation in unpacked; the block then holds a copy of its top. */
+typedef struct {
+    ProtobufCMessage *unpacked; /* NULL, or what protobuf-c allocated */
+    size_t used, size;          /* bytes of data handed out, available */
+    Verbund__Rpc__V1__Reply reply;
+    alignas(max_align_t) unsigned char data[];
+} s_reply_block_t;
+
+static void *
+s_block_alloc(void *allocator_data, size_t size)
+{
+    s_reply_block_t *block = allocator_data;
+    size_t rounded = (size + 7) & ~(size_t)7;
+    if (rounded > block->size - block->used)
+        return NULL; /* cannot happen: the block is sized from the frame */
+    void *memory = block->data + block->used;
+    block->used += rounded;
+    return memory;
+}
+
+static void
+s_block_free(void *allocator_data, void *pointer)
+{
+    (void)allocator_data;
+    (void)pointer; /* freed with the block */
+}
+
+Verbund__Rpc__V1__Reply *
+vb_rpc_reply_decode(const uint8_t *data, size_t size)
+{
+    /* Every string and the body fit in the frame's bytes plus a NUL and rounding each (a
+     * field costs at least two bytes on the wire). */
+    size_t room = size + (size / 2 + 1) * 8;
+    s_reply_block_t *block = malloc(sizeof(*block) + room);
+    if (!block)
+        return NULL;
+    block->unpacked = NULL;
+    block->used = 0;
+    block->size = room;
+    ProtobufCAllocator allocator = {s_block_alloc, s_block_free, block};
+    if (vb_rpc_wire_reply_read(&block->reply, &allocator, data, size))
+        return &block->reply;
+    /* not the plain form: protobuf-c decides */
+    Verbund__Rpc__V1__Reply *unpacked = verbund__rpc__v1__reply__unpack(NULL, size, data);
+    if (!unpacked) {
+        free(block);
+        return NULL;
+    }
+    block->unpacked = &unpacked->base;
+    block->reply = *unpacked;
+    return &block->reply;
+}
+
+void
+vb_rpc_reply_free(Verbund__Rpc__V1__Reply *reply)
+{
+    if (!reply)
+        return;
+    s_reply_block_t *block =
+        (s_reply_block_t *)((unsigned char *)reply - offsetof(s_reply_block_t, reply));
+    if (block->unpacked)
+        protobuf_c_message_free_unpacked(block->unpacked, NULL);
+    free(block);
+}
+
 /* --- receiving --- */
 
 static vb_status_t
@@ -433,13 +504,8 @@ s_read_replies(vb_rpc_client_t *self, int wait_ms, uint64_t *ticket, vb_status_t
             return -1;
         }
         bool multipart = zmq_msg_more(&frame);
-        Verbund__Rpc__V1__Reply *reply = NULL;
-        if (!multipart) {
-            reply = vb_rpc_wire_reply_unpack_fast(zmq_msg_data(&frame), zmq_msg_size(&frame));
-            if (!reply) /* not the plain form: protobuf-c decides */
-                reply = verbund__rpc__v1__reply__unpack(NULL, zmq_msg_size(&frame),
-                                                        zmq_msg_data(&frame));
-        }
+        Verbund__Rpc__V1__Reply *reply =
+            multipart ? NULL : vb_rpc_reply_decode(zmq_msg_data(&frame), zmq_msg_size(&frame));
         zmq_msg_close(&frame);
         while (multipart) {
             zmq_msg_t part;
@@ -455,7 +521,7 @@ s_read_replies(vb_rpc_client_t *self, int wait_ms, uint64_t *ticket, vb_status_t
         s_call_t *call = s_call_find(self, reply->request_id);
         if (!call) {
             vb_log_debug("rpc client: dropped a late or unknown reply %.40s", reply->request_id);
-            verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+            vb_rpc_reply_free(reply);
             continue;
         }
         *ticket = call->ticket;

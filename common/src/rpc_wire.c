@@ -5,7 +5,6 @@
 #include "vb/wire.h"
 
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* Field numbers, from proto/verbund/rpc/v1/rpc.proto. */
@@ -256,26 +255,12 @@ vb_rpc_wire_envelope_unpack_fast(ProtobufCAllocator *allocator, const uint8_t *d
     return read == 0 ? envelope : NULL;
 }
 
-/* ---- unpacking a Reply (malloc'd, for protobuf-c's free) ---- */
+/* ---- unpacking a Reply ---- */
 
-/* malloc'd copies, as protobuf-c's default allocator makes them. */
-static char *
-s_string_malloc(const uint8_t *data, size_t length)
+bool
+vb_rpc_wire_reply_read(Verbund__Rpc__V1__Reply *reply, ProtobufCAllocator *allocator,
+                       const uint8_t *data, size_t size)
 {
-    char *copy = malloc(length + 1);
-    if (!copy)
-        return NULL;
-    memcpy(copy, data, length);
-    copy[length] = '\0';
-    return copy;
-}
-
-Verbund__Rpc__V1__Reply *
-vb_rpc_wire_reply_unpack_fast(const uint8_t *data, size_t size)
-{
-    Verbund__Rpc__V1__Reply *reply = malloc(sizeof(*reply));
-    if (!reply)
-        return NULL;
     verbund__rpc__v1__reply__init(reply);
     uint32_t seen = 0; /* bit per field number: a repeated field is left to protobuf-c */
     size_t at = 0;
@@ -285,42 +270,37 @@ vb_rpc_wire_reply_unpack_fast(const uint8_t *data, size_t size)
         /* field errors (repeated messages) are left to protobuf-c as well */
         if (field.number > S_REPLY_LAST || field.number == S_REPLY_FIELD_ERRORS ||
             (seen & (1u << field.number)))
-            goto fall_back;
+            return false;
         seen |= 1u << field.number;
         if (field.number == S_REPLY_STATUS) {
             /* an enum is an int32 on the wire: larger values are protobuf-c's to judge */
             if (field.wire != VB_WIRE_VARINT || field.value > INT32_MAX)
-                goto fall_back;
+                return false;
             reply->status = (Verbund__Rpc__V1__Status)field.value;
             continue;
         }
         if (field.wire != VB_WIRE_LENGTH)
-            goto fall_back;
+            return false;
         size_t length = (size_t)field.value;
         switch (field.number) {
         case S_REPLY_REQUEST_ID:
-            if (!(reply->request_id = s_string_malloc(field.bytes, length)))
-                goto fall_back;
+            if (!(reply->request_id = s_string_copy(allocator, field.bytes, length)))
+                return false;
             break;
         case S_REPLY_MESSAGE:
-            if (!(reply->message = s_string_malloc(field.bytes, length)))
-                goto fall_back;
+            if (!(reply->message = s_string_copy(allocator, field.bytes, length)))
+                return false;
             break;
         case S_REPLY_BODY:
             if (length) {
-                if (!(reply->body.data = malloc(length)))
-                    goto fall_back;
+                reply->body.data = allocator->alloc(allocator->allocator_data, length);
+                if (!reply->body.data)
+                    return false;
                 memcpy(reply->body.data, field.bytes, length);
             }
             reply->body.len = length;
             break;
         }
     }
-    if (read == 0)
-        return reply;
-
-fall_back:
-    /* What was copied so far is in the form protobuf-c frees. */
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
-    return NULL;
+    return read == 0;
 }

@@ -119,7 +119,7 @@ s_head(vb_stream_follow_t *self, uint64_t *oldest, uint64_t *newest)
         }
     }
     if (reply)
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     return status;
 }
 

@@ -313,7 +313,7 @@ s_replay(vb_subscriber_t *self, uint64_t target, uint64_t before_sequence, s_run
             if (reply && reply->message)
                 snprintf(message, sizeof message, ": %s", reply->message);
             if (reply)
-                verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+                vb_rpc_reply_free(reply);
             if (status == VB_STATUS_SNAPSHOT_REQUIRED || status == VB_STATUS_FORBIDDEN)
                 return s_fail(self, status, "stream.Read after %" PRIu64 ": %s%s",
                               self->position, vb_status_name(status), message);
@@ -329,7 +329,7 @@ s_replay(vb_subscriber_t *self, uint64_t target, uint64_t before_sequence, s_run
             (Verbund__Stream__V1__ReadReply *)protobuf_c_message_unpack(
                 &verbund__stream__v1__read_reply__descriptor, vb_arena_protobuf_allocator(arena),
                 reply->body.len, reply->body.data);
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
         if (!read) {
             vb_arena_destroy(&arena);
             self->need_catch_up = true;

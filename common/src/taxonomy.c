@@ -132,12 +132,12 @@ s_fetch_once(vb_rpc_client_t *client, int timeout_ms, vb_taxonomy_t **taxonomy_p
         vb_rpc_client_call(client, "membership.TaxonomyGet", &request.base, &options, &reply);
     if (status != VB_STATUS_OK) {
         if (reply)
-            verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+            vb_rpc_reply_free(reply);
         return status;
     }
     ProtobufCMessage *body =
         vb_rpc_reply_unpack(reply, &verbund__membership__v1__taxonomy_reply__descriptor);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     if (!body)
         return VB_STATUS_INTERNAL;
     Verbund__Membership__V1__TaxonomyReply *items = (Verbund__Membership__V1__TaxonomyReply *)body;

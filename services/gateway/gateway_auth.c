@@ -202,7 +202,7 @@ gateway_auth_verify(gateway_t *gateway, vb_rpc_client_t *client, const char *tok
             protobuf_c_message_free_unpacked(&verified->base, NULL);
     }
     if (reply)
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     sodium_memzero(hash, sizeof(hash));
     return result;
 }

@@ -193,7 +193,7 @@ s_check_other_services(http_exchange_t *x, const Verbund__Rpc__V1__Caller *calle
             Verbund__Rpc__V1__Reply *reply = NULL;
             status = vb_rpc_client_call(client, "rpc.Ping", NULL, &options, &reply);
             if (reply)
-                verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+                vb_rpc_reply_free(reply);
         }
         json_object_set_new(checks, gateway_service_name(others[i]),
                             json_string(vb_status_is_success(status) ? "ok" : "unavailable"));
@@ -234,7 +234,7 @@ s_readyz(http_exchange_t *x)
     if (health)
         protobuf_c_message_free_unpacked(&health->base, NULL);
     if (reply)
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     return result;
 }
 
@@ -502,7 +502,7 @@ s_route(http_exchange_t *x, http_request_t *request)
                   x, vb_status_is_success(status) ? VB_STATUS_INTERNAL : status, reply,
                   gateway_service_name(service));
     if (reply)
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     return result;
 }
 

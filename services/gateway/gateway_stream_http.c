@@ -36,7 +36,7 @@ s_read_clear(stream_read_t *read)
     if (read->read)
         protobuf_c_message_free_unpacked(&read->read->base, NULL);
     if (read->reply)
-        verbund__rpc__v1__reply__free_unpacked(read->reply, NULL);
+        vb_rpc_reply_free(read->reply);
     memset(read, 0, sizeof(*read));
 }
 
@@ -109,7 +109,7 @@ s_oldest_position(gateway_t *gateway, vb_rpc_client_t *client,
         return VB_STATUS_INTERNAL;
     *after = head->oldest_sequence > 0 ? head->oldest_sequence - 1 : 0;
     protobuf_c_message_free_unpacked(&head->base, NULL);
-    verbund__rpc__v1__reply__free_unpacked(*reply_p, NULL);
+    vb_rpc_reply_free(*reply_p);
     *reply_p = NULL;
     return VB_STATUS_OK;
 }
@@ -446,7 +446,7 @@ gateway_stream_serve(http_exchange_t *x, const gateway_route_t *route,
         if (!vb_status_is_success(status)) {
             enum MHD_Result result = gateway_http_send_rpc_failure(x, status, reply, "stream");
             if (reply)
-                verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+                vb_rpc_reply_free(reply);
             return result;
         }
     }

@@ -156,7 +156,7 @@ s_call(vb_rpc_client_t *client, const char *method, const ProtobufCMessage *requ
             vb_log_warn("%s: %s", method, reply->message);
         }
         if (reply)
-            verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+            vb_rpc_reply_free(reply);
     } while ((status == VB_STATUS_UNAVAILABLE || status == VB_STATUS_DEADLINE_EXCEEDED) &&
              vb_clock_now_us() < until);
     return status;

@@ -175,7 +175,7 @@ s_events_call(matchmaking_t *self, vb_rpc_call_t *call, const char *method,
     vb_status_t status = vb_rpc_client_call(self->events, method, request, &options, &reply);
     if (status == VB_STATUS_OK || status == VB_STATUS_CREATED) {
         *reply_p = vb_rpc_reply_unpack(reply, reply_type);
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
         if (!*reply_p)
             return vb_rpc_fail(call, VB_STATUS_INTERNAL, "%s: the reply does not decode", method);
         return VB_STATUS_OK;
@@ -195,7 +195,7 @@ s_events_call(matchmaking_t *self, vb_rpc_call_t *call, const char *method,
                           method, vb_status_name(status))
             : vb_rpc_fail(call, mapped, "events service: %s", message[0] ? message : method);
     if (reply)
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     return result;
 }
 

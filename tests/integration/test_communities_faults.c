@@ -53,7 +53,7 @@ s_assert_alive(vb_rpc_client_t *client)
     vb_rpc_call_options_t options = {.deadline_ms = 10000};
     Verbund__Rpc__V1__Reply *reply = NULL;
     assert_int_equal(vb_rpc_client_call(client, "rpc.Ping", NULL, &options, &reply), VB_STATUS_OK);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     reply = NULL;
     Verbund__Communities__V1__CommunityListRequest list =
         VERBUND__COMMUNITIES__V1__COMMUNITY_LIST_REQUEST__INIT;
@@ -62,7 +62,7 @@ s_assert_alive(vb_rpc_client_t *client)
     assert_int_equal(
         vb_rpc_client_call(client, "communities.CommunityList", &list.base, &options, &reply),
         VB_STATUS_OK);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
 }
 
 static void
@@ -108,7 +108,7 @@ test_garbage_frames_keep_the_service_answering(void **state)
     assert_int_equal(
         vb_rpc_client_call(client, "communities.CommunityPropose", &request.base, &options, &reply),
         VB_STATUS_CREATED);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     vb_test_raw_close(&raw);
     vb_rpc_client_destroy(&client);
 }

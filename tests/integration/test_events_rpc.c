@@ -486,7 +486,7 @@ test_concurrent_registrations_never_overbook(void **state)
         else if (body->registration->status == WAITLISTED)
             waitlisted++;
         protobuf_c_message_free_unpacked(&body->base, NULL);
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     }
     assert_int_equal(confirmed, S_SEATS);
     assert_int_equal(waitlisted, S_PERSONS - S_SEATS);
@@ -537,7 +537,7 @@ test_concurrent_registrations_never_overbook(void **state)
         assert_int_equal(body->registration->status, CANCELLED);
         promoted_total += (int)body->n_promoted;
         protobuf_c_message_free_unpacked(&body->base, NULL);
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     }
     /* every freed seat went to the waitlist. A waitlisted registration may have been promoted
      * by an earlier cancellation of the same burst before its own cancellation freed its seat

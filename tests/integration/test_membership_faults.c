@@ -65,7 +65,7 @@ s_assert_alive(vb_rpc_client_t *client)
     Verbund__Rpc__V1__Reply *reply = NULL;
     assert_int_equal(vb_rpc_client_call(client, "rpc.Ping", &ping.base, &options, &reply),
                      VB_STATUS_OK);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     reply = NULL;
     Verbund__Membership__V1__TaxonomyGetRequest taxonomy =
         VERBUND__MEMBERSHIP__V1__TAXONOMY_GET_REQUEST__INIT;
@@ -73,7 +73,7 @@ s_assert_alive(vb_rpc_client_t *client)
     assert_int_equal(
         vb_rpc_client_call(client, "membership.TaxonomyGet", &taxonomy.base, &options, &reply),
         VB_STATUS_OK);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
 }
 
 /* Creates a person with email <tag>.<label>@example.org; returns the status, *id (malloc'd). */
@@ -104,7 +104,7 @@ s_create(vb_rpc_client_t *client, const char *label, const char *key, int deadli
         protobuf_c_message_free_unpacked(&body->base, NULL);
     }
     if (reply)
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     return status;
 }
 
@@ -131,7 +131,7 @@ s_count(vb_rpc_client_t *client, const char *text)
         count += body->n_items;
         snprintf(cursor, sizeof cursor, "%s", body->next_cursor);
         protobuf_c_message_free_unpacked(&body->base, NULL);
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
         if (!cursor[0])
             break;
     }
@@ -203,7 +203,7 @@ s_get(vb_rpc_client_t *client, const char *id, int64_t *version, char *name, siz
         protobuf_c_message_free_unpacked(&body->base, NULL);
     }
     if (reply)
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     return status;
 }
 
@@ -225,7 +225,7 @@ s_rename(vb_rpc_client_t *client, const char *id, int64_t version, const char *n
     vb_status_t status =
         vb_rpc_client_call(client, "membership.PersonUpdate", &request.base, &options, &reply);
     if (reply)
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     return status;
 }
 
@@ -244,7 +244,7 @@ s_cache_ok(vb_rpc_client_t *client)
     assert_true(body->database_ok);
     bool ok = body->cache_ok;
     protobuf_c_message_free_unpacked(&body->base, NULL);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     return ok;
 }
 

@@ -409,7 +409,7 @@ s_raw(zsock_t *dealer, zmsg_t **request)
     assert_non_null(answer);
     zframe_t *frame = zmsg_last(answer);
     Verbund__Rpc__V1__Reply *reply =
-        verbund__rpc__v1__reply__unpack(NULL, zframe_size(frame), zframe_data(frame));
+        vb_rpc_reply_decode(zframe_data(frame), zframe_size(frame));
     zmsg_destroy(&answer);
     assert_non_null(reply);
     return reply;
@@ -427,14 +427,14 @@ test_malformed_replay_requests(void **state)
     zmsg_addmem(request, "\xff\xff\xff garbage", 12);
     Verbund__Rpc__V1__Reply *reply = s_raw(dealer, &request);
     assert_int_equal(reply->status, VB_STATUS_BAD_REQUEST);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
 
     request = zmsg_new();
     zmsg_addstr(request, "one");
     zmsg_addstr(request, "two");
     reply = s_raw(dealer, &request);
     assert_int_equal(reply->status, VB_STATUS_BAD_REQUEST);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
 
     Verbund__Rpc__V1__Envelope envelope = VERBUND__RPC__V1__ENVELOPE__INIT;
     envelope.method = (char *)"stream.Read";
@@ -446,7 +446,7 @@ test_malformed_replay_requests(void **state)
     zmsg_addmem(request, packed, size);
     reply = s_raw(dealer, &request);
     assert_int_equal(reply->status, VB_STATUS_BAD_REQUEST);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
 
     envelope.method = (char *)"stream.Write";
     envelope.body.len = 0;
@@ -455,7 +455,7 @@ test_malformed_replay_requests(void **state)
     zmsg_addmem(request, packed, size);
     reply = s_raw(dealer, &request);
     assert_int_equal(reply->status, VB_STATUS_UNKNOWN_METHOD);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     zsock_destroy(&dealer);
 
     (void)s_head(NULL); /* still answering */

@@ -102,7 +102,7 @@ s_request(zcert_t *client, const char *method, const ProtobufCMessage *body,
     Verbund__Rpc__V1__Reply *reply = NULL;
     if (answer) {
         zframe_t *frame = zmsg_last(answer);
-        reply = verbund__rpc__v1__reply__unpack(NULL, zframe_size(frame), zframe_data(frame));
+        reply = vb_rpc_reply_decode(zframe_data(frame), zframe_size(frame));
         zmsg_destroy(&answer);
     }
     zsock_destroy(&dealer);
@@ -178,7 +178,7 @@ s_setup(void **state)
     for (;;) {
         Verbund__Rpc__V1__Reply *reply = s_request(s_wide, "stream.Head", &head.base, NULL, 500);
         if (reply) {
-            verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+            vb_rpc_reply_free(reply);
             break;
         }
         if (vb_clock_monotonic_us() > deadline || waitpid(s_pid, NULL, WNOHANG) == s_pid) {
@@ -220,7 +220,7 @@ s_start_position(void)
     assert_non_null(reply);
     Verbund__Stream__V1__HeadReply *body = (Verbund__Stream__V1__HeadReply *)
         vb_rpc_reply_unpack(reply, &verbund__stream__v1__head_reply__descriptor);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     assert_non_null(body);
     uint64_t position = body->oldest_sequence > 0 ? body->oldest_sequence - 1 : 0;
     protobuf_c_message_free_unpacked(&body->base, NULL);
@@ -248,7 +248,7 @@ s_write_events(void)
                      VB_STATUS_CREATED);
     Verbund__Membership__V1__PersonReply *created = (Verbund__Membership__V1__PersonReply *)
         vb_rpc_reply_unpack(reply, &verbund__membership__v1__person_reply__descriptor);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     assert_non_null(created);
     Verbund__Membership__V1__Person rename = VERBUND__MEMBERSHIP__V1__PERSON__INIT;
     rename.name = (char *)"Curve Renamed";
@@ -264,7 +264,7 @@ s_write_events(void)
     assert_int_equal(vb_rpc_client_call(s_membership, "membership.PersonUpdate", &update.base,
                                         &options, &reply),
                      VB_STATUS_OK);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     protobuf_c_message_free_unpacked(&created->base, NULL);
 }
 
@@ -346,7 +346,7 @@ test_limited_client_sees_only_its_topics(void **state)
                                  strlen(S_NARROW_TOPICS)),
                          0);
     protobuf_c_message_free_unpacked(&events->base, NULL);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
 
     char *created[] = {(char *)"verbund.membership.person.created."};
     read.topic_prefixes = created;
@@ -354,7 +354,7 @@ test_limited_client_sees_only_its_topics(void **state)
     reply = s_request(s_narrow, "stream.Read", &read.base, &s_admin, 5000);
     assert_non_null(reply);
     assert_int_equal(reply->status, VB_STATUS_FORBIDDEN);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
 }
 
 static void
@@ -377,7 +377,7 @@ test_unknown_key_gets_nothing(void **state)
     reply = s_request(s_wide, "stream.Read", &read.base, NULL, 5000);
     assert_non_null(reply);
     assert_int_equal(reply->status, VB_STATUS_OK);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
 }
 
 int

@@ -141,11 +141,11 @@ s_head(uint64_t *oldest, uint64_t *newest)
             *oldest = head->oldest_sequence;
             *newest = head->newest_sequence;
             protobuf_c_message_free_unpacked(&head->base, NULL);
-            verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+            vb_rpc_reply_free(reply);
             break;
         }
         if (reply)
-            verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+            vb_rpc_reply_free(reply);
         if (vb_clock_monotonic_us() > deadline)
             fail_msg("stream.Head: %s for 30 s", vb_status_name(status));
     }
@@ -209,7 +209,7 @@ s_read_log(uint64_t after, uint64_t upto, s_events_t *out)
         assert_true(read->scanned_through > after);
         after = read->scanned_through;
         protobuf_c_message_free_unpacked(&read->base, NULL);
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     }
     vb_rpc_client_destroy(&client);
 }
@@ -303,7 +303,7 @@ s_create_rpc(const char *label, int count, bool with_organizations, atomic_int *
             fail_msg("create %s: %s %s", label, vb_status_name(status),
                      reply && reply->message ? reply->message : "");
         if (reply)
-            verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+            vb_rpc_reply_free(reply);
         finished++;
         if (done)
             atomic_store(done, finished);

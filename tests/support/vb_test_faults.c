@@ -12,6 +12,8 @@
 #include <sodium.h>
 #include <zmq.h>
 
+#include "vb/rpc_client.h"
+
 #include "vb_test_db.h"
 
 #define S_FRAME_MAX 4096
@@ -132,12 +134,12 @@ vb_test_drain_error_replies(vb_test_raw_t *raw, int wait_ms, bool allow_created)
         zmq_msg_init(&msg);
         while (zmq_msg_recv(&msg, raw->dealer, ZMQ_DONTWAIT) >= 0) {
             Verbund__Rpc__V1__Reply *reply =
-                verbund__rpc__v1__reply__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
+                vb_rpc_reply_decode(zmq_msg_data(&msg), zmq_msg_size(&msg));
             assert_non_null(reply);
             assert_int_not_equal(reply->status, VERBUND__RPC__V1__STATUS__STATUS_OK);
             if (!allow_created)
                 assert_int_not_equal(reply->status, VERBUND__RPC__V1__STATUS__STATUS_CREATED);
-            verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+            vb_rpc_reply_free(reply);
             replies++;
         }
         zmq_msg_close(&msg);

@@ -36,7 +36,7 @@ static void
 s_free_last(void)
 {
     if (s_last)
-        verbund__rpc__v1__reply__free_unpacked(s_last, NULL);
+        vb_rpc_reply_free(s_last);
     s_last = NULL;
 }
 

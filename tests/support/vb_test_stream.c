@@ -32,7 +32,7 @@ vb_test_stream_start(void)
     assert_non_null(head);
     uint64_t oldest = head->oldest_sequence;
     protobuf_c_message_free_unpacked(&head->base, NULL);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     vb_rpc_client_destroy(&client);
     return oldest > 0 ? oldest - 1 : 0;
 }

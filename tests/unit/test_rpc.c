@@ -223,7 +223,7 @@ test_echo_round_trip(void **state)
     char *value = s_reply_string(reply);
     assert_string_equal(value, "hello, verbund");
     free(value);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     assert_int_equal(vb_rpc_client_pending(client), 0);
 
     /* One counter per (service, method, status), one duration histogram. */
@@ -249,7 +249,7 @@ test_echo_over_tcp(void **state)
     char *value = s_reply_string(reply);
     assert_string_equal(value, "over tcp");
     free(value);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     vb_rpc_client_destroy(&client);
 }
 
@@ -262,7 +262,7 @@ test_ping_is_built_in(void **state)
     assert_int_equal(vb_rpc_client_call(client, "rpc.Ping", NULL, NULL, &reply), VB_STATUS_OK);
     assert_non_null(reply);
     assert_int_equal(reply->body.len, 0);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     vb_rpc_client_destroy(&client);
 }
 
@@ -299,7 +299,7 @@ s_window(s_fixture_t *fixture, int window)
         char *value = s_reply_string(reply);
         assert_string_equal(value, expected);
         free(value);
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     }
     assert_int_equal(vb_rpc_client_pending(client), 0);
     uint64_t ticket;
@@ -334,7 +334,7 @@ test_unknown_method(void **state)
                      VB_STATUS_UNKNOWN_METHOD);
     assert_non_null(reply);
     assert_non_null(strstr(reply->message, "test.Nope"));
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
 
     /* The metric label does not carry the caller's method name (bounded cardinality). */
     assert_true(s_metrics_wait(fixture, "method=\"unknown\",status=\"unknown_method\""));
@@ -359,7 +359,7 @@ test_field_errors(void **state)
     assert_string_equal(reply->field_errors[0]->message, "is not a valid address");
     assert_string_equal(reply->field_errors[9]->field, "person.languages");
     assert_string_equal(reply->field_errors[9]->message, "entry 8 is unknown");
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     vb_rpc_client_destroy(&client);
 }
 
@@ -370,7 +370,7 @@ test_bad_handler_status_is_internal(void **state)
     vb_rpc_client_t *client = s_client(fixture);
     Verbund__Rpc__V1__Reply *reply = NULL;
     assert_int_equal(s_call_string(client, "test.Broken", "", NULL, &reply), VB_STATUS_INTERNAL);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     vb_rpc_client_destroy(&client);
 }
 
@@ -386,21 +386,21 @@ test_write_gets_idempotency_key(void **state)
     char *key = s_reply_string(reply);
     assert_true(vb_uuid_valid(key));
     free(key);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
 
     vb_rpc_call_options_t keyed = {.write = true, .idempotency_key = "order-17"};
     assert_int_equal(s_call_string(client, "test.Key", "", &keyed, &reply), VB_STATUS_CREATED);
     key = s_reply_string(reply);
     assert_string_equal(key, "order-17");
     free(key);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
 
     /* A read carries no key. */
     assert_int_equal(s_call_string(client, "test.Key", "", NULL, &reply), VB_STATUS_CREATED);
     key = s_reply_string(reply);
     assert_string_equal(key, "");
     free(key);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     vb_rpc_client_destroy(&client);
 }
 
@@ -430,12 +430,12 @@ test_deadline_passed(void **state)
         zframe_t *frame = zframe_recv(dealer);
         assert_non_null(frame);
         Verbund__Rpc__V1__Reply *reply =
-            verbund__rpc__v1__reply__unpack(NULL, zframe_size(frame), zframe_data(frame));
+            vb_rpc_reply_decode(zframe_data(frame), zframe_size(frame));
         zframe_destroy(&frame);
         assert_non_null(reply);
         assert_string_equal(reply->request_id, "deadline-test");
         assert_int_equal(reply->status, expected[i]);
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     }
     /* Only the two calls inside their deadline ran the handler. */
     assert_int_equal(atomic_load(&s_count_calls), 2);
@@ -458,7 +458,7 @@ test_call_keeps_other_completions(void **state)
     char *value = s_reply_string(reply);
     assert_string_equal(value, "blocking");
     free(value);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
 
     assert_int_equal(vb_rpc_client_pending(client), 1);
     uint64_t ticket = 0;
@@ -469,7 +469,7 @@ test_call_keeps_other_completions(void **state)
     value = s_reply_string(reply);
     assert_string_equal(value, "async");
     free(value);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     assert_int_equal(vb_rpc_client_pending(client), 0);
     vb_rpc_client_destroy(&client);
 }
@@ -486,7 +486,7 @@ test_destroy_with_calls_in_flight(void **state)
     assert_int_equal(vb_rpc_client_send(client, "test.Echo", &request.base, NULL, &ticket), 0);
     Verbund__Rpc__V1__Reply *reply = NULL;
     assert_int_equal(s_call_string(client, "test.Echo", "blocking", NULL, &reply), VB_STATUS_OK);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     assert_int_equal(vb_rpc_client_send(client, "test.Echo", &request.base, NULL, &ticket), 0);
     assert_int_equal(vb_rpc_client_pending(client), 2);
     vb_rpc_client_destroy(&client);

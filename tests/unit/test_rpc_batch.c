@@ -13,6 +13,7 @@
 #include "verbund/common/v1/types.pb-c.h"
 #include "vb/clock.h"
 #include "vb/metrics.h"
+#include "vb/rpc_client.h"
 #include "vb/rpc_server.h"
 
 typedef Verbund__Common__V1__StringValue string_value_t;
@@ -236,7 +237,7 @@ s_reply(void)
     zframe_t *frame = zframe_recv(s_dealer);
     assert_non_null(frame);
     Verbund__Rpc__V1__Reply *reply =
-        verbund__rpc__v1__reply__unpack(NULL, zframe_size(frame), zframe_data(frame));
+        vb_rpc_reply_decode(zframe_data(frame), zframe_size(frame));
     zframe_destroy(&frame);
     assert_non_null(reply);
     return reply;
@@ -257,7 +258,7 @@ s_expect_replies(const char *const *request_ids, const vb_status_t *statuses, in
         if ((int)reply->status != (int)statuses[index])
             fail_msg("%s: status %d, expected %d (%s)", reply->request_id, reply->status,
                      statuses[index], reply->message);
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     }
 }
 
@@ -312,7 +313,7 @@ test_failed_commit_turns_writes_unavailable(void **state)
             assert_string_equal(reply->request_id, "r1");
             assert_int_equal(reply->status, VB_STATUS_OK);
         }
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     }
 }
 
@@ -346,7 +347,7 @@ test_call_begin_replays_reply(void **state)
     assert_string_equal(reply->message, "replayed");
     assert_int_equal(reply->body.len, sizeof(s_replayed_body));
     assert_memory_equal(reply->body.data, s_replayed_body, sizeof(s_replayed_body));
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
 }
 
 static void
@@ -412,7 +413,7 @@ test_max_batch_bounds_a_pass(void **state)
     for (int i = 0; i < 10; i++) {
         Verbund__Rpc__V1__Reply *reply = s_reply();
         assert_int_equal(reply->status, VB_STATUS_CREATED);
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     }
 }
 

@@ -127,7 +127,7 @@ s_reply_wait(zsock_t *dealer, int timeout_ms)
     assert_int_equal(zmsg_size(msg), 1);
     zframe_t *frame = zmsg_first(msg);
     Verbund__Rpc__V1__Reply *reply =
-        verbund__rpc__v1__reply__unpack(NULL, zframe_size(frame), zframe_data(frame));
+        vb_rpc_reply_decode(zframe_data(frame), zframe_size(frame));
     zmsg_destroy(&msg);
     assert_non_null(reply);
     return reply;
@@ -168,7 +168,7 @@ s_assert_still_answers(const char *endpoint)
     assert_non_null(reply);
     assert_int_equal(reply->status, VB_STATUS_OK);
     assert_string_equal(reply->request_id, "still-ok");
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     zsock_destroy(&dealer);
 }
 
@@ -183,7 +183,7 @@ s_expect_bad_request(s_fixture_t *fixture, zframe_t **frames, int count, const c
     assert_int_equal(reply->status, VB_STATUS_BAD_REQUEST);
     if (!strstr(reply->message, needle))
         fail_msg("reply message \"%s\" does not mention \"%s\"", reply->message, needle);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     zsock_destroy(&dealer);
     assert_int_equal(atomic_load(&s_echo_calls), 0);
     s_assert_still_answers(vb_rpc_server_endpoint(fixture->server));
@@ -260,13 +260,13 @@ test_oversized_frame(void **state)
     Verbund__Rpc__V1__Reply *reply = s_reply_wait(other, 5000);
     assert_non_null(reply);
     assert_int_equal(reply->status, VB_STATUS_OK);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     frame = s_echo_frame("same", "x");
     s_send_frames(dealer, &frame, 1);
     reply = s_reply_wait(dealer, 5000);
     assert_non_null(reply);
     assert_string_equal(reply->request_id, "same");
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     assert_int_equal(atomic_load(&s_echo_calls), 2);
     zsock_destroy(&other);
     zsock_destroy(&dealer);
@@ -291,7 +291,7 @@ test_random_frames(void **state)
     while ((reply = s_reply_wait(dealer, 500)) != NULL) {
         assert_true((int)reply->status == VB_STATUS_BAD_REQUEST ||
                     (int)reply->status == VB_STATUS_UNKNOWN_METHOD);
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
         replies++;
     }
     assert_int_equal(replies, 300);
@@ -422,7 +422,7 @@ test_client_retries_same_envelope(void **state)
     assert_int_equal(got_ticket, ticket);
     assert_int_equal(status, VB_STATUS_CREATED);
     assert_non_null(reply);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
 
     /* The late answer to the first attempt is dropped: it does not complete a new call. */
     uint64_t second_ticket;
@@ -435,7 +435,7 @@ test_client_retries_same_envelope(void **state)
     assert_int_equal(vb_rpc_client_receive(client, 5000, &got_ticket, &status, &reply), 1);
     assert_int_equal(got_ticket, second_ticket);
     assert_int_equal(status, VB_STATUS_NOT_FOUND);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     assert_int_equal(vb_rpc_client_pending(client), 0);
 
     zmsg_destroy(&first);
@@ -484,7 +484,7 @@ test_client_drops_bad_replies(void **state)
     assert_int_equal(vb_rpc_client_receive(client, 5000, &got, &status, &reply), 1);
     assert_int_equal(got, ticket);
     assert_int_equal(status, VB_STATUS_FORBIDDEN);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     assert_int_equal(vb_rpc_client_pending(client), 0);
     zmsg_destroy(&request);
     vb_rpc_client_destroy(&client);
@@ -560,7 +560,7 @@ test_client_server_started_late(void **state)
     assert_int_equal(vb_rpc_client_receive(client, 5000, &got, &status, &reply), 1);
     assert_int_equal(got, ticket);
     assert_int_equal(status, VB_STATUS_OK);
-    verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+    vb_rpc_reply_free(reply);
     assert_true(atomic_load(&s_echo_calls) >= 1);
     assert_int_equal(vb_rpc_client_pending(client), 0);
 

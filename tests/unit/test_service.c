@@ -14,6 +14,7 @@
 
 #include "verbund/common/v1/types.pb-c.h"
 #include "vb/clock.h"
+#include "vb/rpc_client.h"
 #include "vb/service.h"
 
 typedef Verbund__Common__V1__StringValue string_value_t;
@@ -108,11 +109,11 @@ s_expect_ok_replies(int count)
         assert_int_equal(zmq_poll(&item, 1, 5000), 1);
         zframe_t *frame = zframe_recv(s_dealer);
         Verbund__Rpc__V1__Reply *reply =
-            verbund__rpc__v1__reply__unpack(NULL, zframe_size(frame), zframe_data(frame));
+            vb_rpc_reply_decode(zframe_data(frame), zframe_size(frame));
         zframe_destroy(&frame);
         assert_non_null(reply);
         assert_int_equal(reply->status, VB_STATUS_OK);
-        verbund__rpc__v1__reply__free_unpacked(reply, NULL);
+        vb_rpc_reply_free(reply);
     }
 }
 

@@ -42,8 +42,8 @@ void vb_rpc_client_destroy(vb_rpc_client_t **self_p);
 
 /* Blocking call (request may be NULL: empty body, e.g. "rpc.Ping"). Meant for one blocking
  * caller at a time: completions of other tickets that arrive meanwhile are kept and returned by
- * the next vb_rpc_client_receive. On return *reply_p (caller frees with
- * verbund__rpc__v1__reply__free_unpacked(reply, NULL)) holds the service's reply whenever one
+ * the next vb_rpc_client_receive. On return *reply_p (caller frees with vb_rpc_reply_free)
+ * holds the service's reply whenever one
  * arrived; the return value is its status, or DEADLINE_EXCEEDED / UNAVAILABLE (no reply,
  * *reply_p NULL). */
 vb_status_t vb_rpc_client_call(vb_rpc_client_t *self, const char *method,
@@ -58,10 +58,19 @@ int vb_rpc_client_send(vb_rpc_client_t *self, const char *method, const Protobuf
 
 /* Waits up to timeout_ms for any call to finish (a reply, or its deadline passing; retries are
  * sent from here; a negative timeout waits until one finishes, which the deadlines bound).
- * Returns 1 with *ticket, *status and *reply_p (may be NULL) set, 0 on timeout, -1 when no call
- * is in flight. A call that never left the socket ends UNAVAILABLE at its deadline. */
+ * Returns 1 with *ticket, *status and *reply_p (may be NULL; vb_rpc_reply_free) set, 0 on
+ * timeout, -1 when no call is in flight. A call that never left the socket ends UNAVAILABLE at
+ * its deadline. */
 int vb_rpc_client_receive(vb_rpc_client_t *self, int timeout_ms, uint64_t *ticket,
                           vb_status_t *status, Verbund__Rpc__V1__Reply **reply_p);
+
+/* Frees a reply that vb_rpc_client_call or vb_rpc_client_receive returned (one free: it was
+ * decoded into a single block); NULL is fine. Not for replies unpacked elsewhere. */
+void vb_rpc_reply_free(Verbund__Rpc__V1__Reply *reply);
+
+/* Decodes a Reply frame into that form (for code that reads replies off a socket itself, such
+ * as tests); NULL when it does not decode. */
+Verbund__Rpc__V1__Reply *vb_rpc_reply_decode(const uint8_t *data, size_t size);
 
 /* Number of calls in flight (including completions kept for vb_rpc_client_receive). */
 int vb_rpc_client_pending(const vb_rpc_client_t *self);

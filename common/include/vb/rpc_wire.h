@@ -8,6 +8,7 @@
 #ifndef VB_RPC_WIRE_H
 #define VB_RPC_WIRE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,9 +32,10 @@ size_t vb_rpc_wire_reply_pack(const Verbund__Rpc__V1__Reply *reply, uint8_t *out
 Verbund__Rpc__V1__Envelope *vb_rpc_wire_envelope_unpack_fast(ProtobufCAllocator *allocator,
                                                              const uint8_t *data, size_t size);
 
-/* Unpacks a Reply with malloc, every part as protobuf-c's default allocator would place it, so
- * verbund__rpc__v1__reply__free_unpacked(reply, NULL) frees it; or NULL when the frame is not
- * in the plain form (field errors, unknown or repeated fields): unpack it with protobuf-c. */
-Verbund__Rpc__V1__Reply *vb_rpc_wire_reply_unpack_fast(const uint8_t *data, size_t size);
+/* Reads a Reply into *reply, its strings and body from allocator (the caller frees them all
+ * at once); false when the frame is not in the plain form (field errors, unknown or repeated
+ * fields): unpack it with protobuf-c then. */
+bool vb_rpc_wire_reply_read(Verbund__Rpc__V1__Reply *reply, ProtobufCAllocator *allocator,
+                            const uint8_t *data, size_t size);
 
 #endif
