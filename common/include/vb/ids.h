@@ -1,5 +1,6 @@
 /* vb/ids.h - UUIDv7 identifiers (RFC 9562): time-ordered, 74 random bits from libsodium,
- * formatted by libuuid. Monotone within one process even inside the same millisecond. */
+ * formatted by hand (canonical hex, or compact Crockford base32). Monotone within one process
+ * even inside the same millisecond. */
 #ifndef VB_IDS_H
 #define VB_IDS_H
 
