@@ -76,10 +76,9 @@ s_timestamp(vb_arena_t *arena, const uint8_t *data, size_t size)
     size_t at = 0;
     vb_wire_field_t field;
     int read;
-    while ((read = vb_wire_field_next(data, size, &at, &field)) == 1) {
-        if (field.wire != VB_WIRE_VARINT || (seen & (1u << field.number)))
+    while ((read = vb_wire_field_next_once(data, size, &at, &field, &seen)) == 1) {
+        if (field.wire != VB_WIRE_VARINT)
             return NULL;
-        seen |= 1u << field.number;
         if (field.number == S_TIMESTAMP_SECONDS)
             timestamp->seconds = (int64_t)field.value;
         else if (field.number == S_TIMESTAMP_NANOS && field.value <= INT32_MAX)
@@ -149,10 +148,7 @@ s_entry(vb_arena_t *arena, const uint8_t *data, size_t size)
     size_t at = 0;
     vb_wire_field_t field;
     int read;
-    while ((read = vb_wire_field_next(data, size, &at, &field)) == 1) {
-        if (seen & (1u << field.number))
-            return NULL;
-        seen |= 1u << field.number;
+    while ((read = vb_wire_field_next_once(data, size, &at, &field, &seen)) == 1) {
         if (field.number == S_ENTRY_KEY && s_string_plain(&field))
             entry->key = s_string(arena, &field);
         else if (field.number == S_ENTRY_VALUE && field.wire == VB_WIRE_LENGTH &&

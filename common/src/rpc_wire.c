@@ -202,14 +202,13 @@ vb_rpc_wire_envelope_unpack_fast(ProtobufCAllocator *allocator, const uint8_t *d
     if (!envelope)
         return NULL;
     verbund__rpc__v1__envelope__init(envelope);
-    uint32_t seen = 0; /* bit per field number: a repeated field is left to protobuf-c */
+    uint32_t seen = 0;
     size_t at = 0;
     vb_wire_field_t field;
     int read;
-    while ((read = vb_wire_field_next(data, size, &at, &field)) == 1) {
-        if (field.number > S_ENVELOPE_LAST || (seen & (1u << field.number)))
+    while ((read = vb_wire_field_next_once(data, size, &at, &field, &seen)) == 1) {
+        if (field.number > S_ENVELOPE_LAST)
             return NULL;
-        seen |= 1u << field.number;
         if (field.number == S_ENVELOPE_DEADLINE) {
             if (field.wire != VB_WIRE_VARINT)
                 return NULL;
@@ -262,16 +261,14 @@ vb_rpc_wire_reply_read(Verbund__Rpc__V1__Reply *reply, ProtobufCAllocator *alloc
                        const uint8_t *data, size_t size)
 {
     verbund__rpc__v1__reply__init(reply);
-    uint32_t seen = 0; /* bit per field number: a repeated field is left to protobuf-c */
+    uint32_t seen = 0;
     size_t at = 0;
     vb_wire_field_t field;
     int read;
-    while ((read = vb_wire_field_next(data, size, &at, &field)) == 1) {
+    while ((read = vb_wire_field_next_once(data, size, &at, &field, &seen)) == 1) {
         /* field errors (repeated messages) are left to protobuf-c as well */
-        if (field.number > S_REPLY_LAST || field.number == S_REPLY_FIELD_ERRORS ||
-            (seen & (1u << field.number)))
+        if (field.number > S_REPLY_LAST || field.number == S_REPLY_FIELD_ERRORS)
             return false;
-        seen |= 1u << field.number;
         if (field.number == S_REPLY_STATUS) {
             /* an enum is an int32 on the wire: larger values are protobuf-c's to judge */
             if (field.wire != VB_WIRE_VARINT || field.value > INT32_MAX)

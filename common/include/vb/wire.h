@@ -71,4 +71,19 @@ vb_wire_field_next(const uint8_t *data, size_t size, size_t *at, vb_wire_field_t
     return 1;
 }
 
+/* vb_wire_field_next for messages whose fields may each come once: a field seen before (its bit
+ * in *seen, which starts at 0) is -1 as well - protobuf-c's rules for repeats are left to it. */
+static inline int
+vb_wire_field_next_once(const uint8_t *data, size_t size, size_t *at, vb_wire_field_t *field,
+                        uint32_t *seen)
+{
+    int read = vb_wire_field_next(data, size, at, field);
+    if (read != 1)
+        return read;
+    if (*seen & (1u << field->number))
+        return -1;
+    *seen |= 1u << field->number;
+    return 1;
+}
+
 #endif
