@@ -5,7 +5,8 @@
  * generate_series (the shape the relay writes: columns plus the packed CloudEvent, each with its
  * own id and sequence attribute). The subscriber splits every reply into its events' CloudEvent
  * bytes (what XRANGE hands out: one opaque value per entry) and checks the count and the order;
- * a report-only line shows the rate with every CloudEvent fully decoded by protobuf-c. The
+ * a report-only line shows the rate with every page fully decoded as vb_subscriber decodes it
+ * (vb_stream_read_reply_unpack into an arena). The
  * node's own stream followers are stopped first, so the subscriber is the only reader.
  * Does not: measure the live PUB path (bench_stream_fanout.c). */
 #include <inttypes.h>
@@ -18,6 +19,7 @@
 #include "bench_report.h"
 #include "verbund/stream/v1/stream.pb-c.h"
 #include "vb/cloudevent.h"
+#include "vb/cloudevent_wire.h"
 #include "vb/db.h"
 #include "vb/log.h"
 #include "vb/rpc_client.h"
@@ -229,6 +231,7 @@ s_run_verbund(vb_rpc_client_t *client, bool decode)
     uint64_t after_of[64] = {0};
     uint64_t next_after = 0;
     long events = 0;
+    vb_arena_t *page_arena = vb_arena_new(); /* one page decoded at a time */
     double start = bench_now_seconds();
     while (events < EVENTS) {
         while (next_after < EVENTS && vb_rpc_client_pending(client) < IN_FLIGHT) {
@@ -252,15 +255,15 @@ s_run_verbund(vb_rpc_client_t *client, bool decode)
         uint64_t after = after_of[ticket % 64];
         long count = 0;
         if (decode) {
+            vb_arena_reset(page_arena);
             Verbund__Stream__V1__ReadReply *read =
-                verbund__stream__v1__read_reply__unpack(NULL, reply->body.len, reply->body.data);
+                vb_stream_read_reply_unpack(page_arena, reply->body.data, reply->body.len);
             if (!read)
                 s_die("ReadReply does not decode");
             count = (long) read->n_events;
             for (size_t i = 0; i < read->n_events; i++)
                 if (vb_cloudevent_sequence(read->events[i]) != after + 1 + i)
                     s_die("replay out of order");
-            verbund__stream__v1__read_reply__free_unpacked(read, NULL);
         } else {
             uint64_t scanned = 0;
             count = s_split(reply->body.data, reply->body.len, &scanned);
@@ -273,7 +276,9 @@ s_run_verbund(vb_rpc_client_t *client, bool decode)
         events += count;
         vb_rpc_reply_free(reply);
     }
-    return events / (bench_now_seconds() - start);
+    double rate = events / (bench_now_seconds() - start);
+    vb_arena_destroy(&page_arena);
+    return rate;
 }
 
 int

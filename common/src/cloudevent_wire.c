@@ -234,3 +234,65 @@ vb_cloudevent_unpack(vb_arena_t *arena, const uint8_t *data, size_t size)
         return event;
     return io__cloudevents__v1__cloud_event__unpack(vb_arena_protobuf_allocator(arena), size, data);
 }
+
+/* Field numbers of verbund.stream.v1.ReadReply (proto/verbund/stream/v1/stream.proto). */
+enum {
+    S_READ_EVENTS = 1,
+    S_READ_SCANNED_THROUGH = 2,
+    S_READ_NEWEST = 3,
+    S_READ_OLDEST = 4,
+    S_READ_LAST = 4,
+};
+
+Verbund__Stream__V1__ReadReply *
+vb_stream_read_reply_unpack_fast(vb_arena_t *arena, const uint8_t *data, size_t size)
+{
+    Verbund__Stream__V1__ReadReply *read =
+        vb_arena_message(arena, &verbund__stream__v1__read_reply__descriptor);
+    size_t capacity = 0;
+    uint32_t seen = 0; /* the three numbers come once; events repeat */
+    size_t at = 0;
+    vb_wire_field_t field;
+    int got;
+    while ((got = vb_wire_field_next(data, size, &at, &field)) == 1) {
+        if (field.number == S_READ_EVENTS) {
+            if (field.wire != VB_WIRE_LENGTH)
+                return NULL;
+            vb_cloudevent_t *event = vb_cloudevent_unpack_fast(arena, field.bytes,
+                                                               (size_t)field.value);
+            if (!event)
+                return NULL;
+            if (read->n_events == capacity) {
+                capacity = capacity ? capacity * 2 : 64;
+                vb_cloudevent_t **grown = vb_arena_alloc_bytes(arena, capacity * sizeof(*grown));
+                if (read->n_events)
+                    memcpy(grown, read->events, read->n_events * sizeof(*grown));
+                read->events = grown;
+            }
+            read->events[read->n_events++] = event;
+            continue;
+        }
+        if (field.number > S_READ_LAST || field.wire != VB_WIRE_VARINT ||
+            (seen & (1u << field.number)))
+            return NULL;
+        seen |= 1u << field.number;
+        if (field.number == S_READ_SCANNED_THROUGH)
+            read->scanned_through = field.value;
+        else if (field.number == S_READ_NEWEST)
+            read->newest_sequence = field.value;
+        else
+            read->oldest_sequence = field.value;
+    }
+    return got == 0 ? read : NULL;
+}
+
+Verbund__Stream__V1__ReadReply *
+vb_stream_read_reply_unpack(vb_arena_t *arena, const uint8_t *data, size_t size)
+{
+    Verbund__Stream__V1__ReadReply *read = vb_stream_read_reply_unpack_fast(arena, data, size);
+    if (read)
+        return read;
+    return (Verbund__Stream__V1__ReadReply *)protobuf_c_message_unpack(
+        &verbund__stream__v1__read_reply__descriptor, vb_arena_protobuf_allocator(arena), size,
+        data);
+}

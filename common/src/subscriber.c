@@ -326,9 +326,7 @@ s_replay(vb_subscriber_t *self, uint64_t target, uint64_t before_sequence, s_run
         vb_arena_t *arena = vb_arena_new();
         VB_ASSERT(arena);
         Verbund__Stream__V1__ReadReply *read =
-            (Verbund__Stream__V1__ReadReply *)protobuf_c_message_unpack(
-                &verbund__stream__v1__read_reply__descriptor, vb_arena_protobuf_allocator(arena),
-                reply->body.len, reply->body.data);
+            vb_stream_read_reply_unpack(arena, reply->body.data, reply->body.len);
         vb_rpc_reply_free(reply);
         if (!read) {
             vb_arena_destroy(&arena);

@@ -4,6 +4,7 @@
  * packing both results again), and what protobuf-c refuses the hand decoder refuses too.
  * Does not: test the subscriber that uses it (test_subscriber*.c). */
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -108,11 +109,11 @@ s_random_event(vb_arena_t *arena)
 }
 
 static uint8_t *
-s_pack(vb_arena_t *arena, const vb_cloudevent_t *event, size_t *size)
+s_pack(vb_arena_t *arena, const ProtobufCMessage *message, size_t *size)
 {
-    *size = protobuf_c_message_get_packed_size(&event->base);
+    *size = protobuf_c_message_get_packed_size(message);
     uint8_t *packed = vb_arena_alloc(arena, *size + 1);
-    protobuf_c_message_pack(&event->base, packed);
+    protobuf_c_message_pack(message, packed);
     return packed;
 }
 
@@ -122,8 +123,8 @@ s_assert_same_event(const vb_cloudevent_t *a, const vb_cloudevent_t *b)
 {
     vb_arena_t *arena = vb_arena_new();
     size_t a_size, b_size;
-    uint8_t *a_bytes = s_pack(arena, a, &a_size);
-    uint8_t *b_bytes = s_pack(arena, b, &b_size);
+    uint8_t *a_bytes = s_pack(arena, &a->base, &a_size);
+    uint8_t *b_bytes = s_pack(arena, &b->base, &b_size);
     assert_int_equal(a_size, b_size);
     assert_memory_equal(a_bytes, b_bytes, a_size);
     vb_arena_destroy(&arena);
@@ -170,7 +171,7 @@ test_cloudevent_wire_stream_events_read_by_hand(void **state)
     };
     vb_cloudevent_t *built = vb_cloudevent_build(arena, &fields);
     size_t size;
-    uint8_t *packed = s_pack(arena, built, &size);
+    uint8_t *packed = s_pack(arena, &built->base, &size);
     vb_cloudevent_t *read = vb_cloudevent_unpack_fast(arena, packed, size);
     assert_non_null(read);
     s_assert_same_event(read, built);
@@ -190,7 +191,7 @@ test_cloudevent_wire_random_events_agree(void **state)
         vb_arena_t *arena = vb_arena_new();
         vb_cloudevent_t *event = s_random_event(arena);
         size_t size;
-        uint8_t *packed = s_pack(arena, event, &size);
+        uint8_t *packed = s_pack(arena, &event->base, &size);
         vb_cloudevent_t *slow = io__cloudevents__v1__cloud_event__unpack(
             vb_arena_protobuf_allocator(arena), size, packed);
         if (!slow)
@@ -217,8 +218,78 @@ test_cloudevent_wire_malformed_frames_agree(void **state)
         vb_arena_t *arena = vb_arena_new();
         vb_cloudevent_t *event = s_random_event(arena);
         size_t size;
-        uint8_t *packed = s_pack(arena, event, &size);
+        uint8_t *packed = s_pack(arena, &event->base, &size);
         vb_test_frames_damaged(packed, size, 300, 30, s_assert_decoders_agree);
+        vb_arena_destroy(&arena);
+    }
+}
+
+/* An event as the relay builds it (vb_cloudevent_build), the sequence-th of a page. */
+static vb_cloudevent_t *
+s_stream_event(vb_arena_t *arena, size_t sequence)
+{
+    ProtobufCBinaryData data = s_random_bytes(arena);
+    vb_cloudevent_fields_t fields = {
+        .id = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",
+        .source = "//verbund/essen/events",
+        .type = "verbund.events.registration.created.v1",
+        .subject = "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c",
+        .time_unix_us = INT64_C(1764160000000000) + (int64_t)sequence,
+        .sequence = sequence + 1,
+        .dataschema = "verbund.events.v1.RegistrationEvent",
+        .data = data.data,
+        .data_length = data.len,
+    };
+    return vb_cloudevent_build(arena, &fields);
+}
+
+/* A stream.Read page (events and the three positions) reads as protobuf-c reads it, whole,
+ * truncated or damaged; an event the hand decoder leaves to protobuf-c takes the page there. */
+static void
+s_assert_read_replies_agree(const uint8_t *data, size_t size)
+{
+    vb_arena_t *ours = vb_arena_new(), *theirs = vb_arena_new();
+    Verbund__Stream__V1__ReadReply *read = vb_stream_read_reply_unpack(ours, data, size);
+    Verbund__Stream__V1__ReadReply *slow = verbund__stream__v1__read_reply__unpack(
+        vb_arena_protobuf_allocator(theirs), size, data);
+    assert_int_equal(read != NULL, slow != NULL);
+    if (read) {
+        assert_int_equal(read->scanned_through, slow->scanned_through);
+        assert_int_equal(read->newest_sequence, slow->newest_sequence);
+        assert_int_equal(read->oldest_sequence, slow->oldest_sequence);
+        assert_int_equal(read->n_events, slow->n_events);
+        for (size_t i = 0; i < read->n_events; i++)
+            s_assert_same_event(read->events[i], slow->events[i]);
+    }
+    vb_arena_destroy(&ours);
+    vb_arena_destroy(&theirs);
+}
+
+static void
+test_cloudevent_wire_read_replies_agree(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 200; round++) {
+        vb_arena_t *arena = vb_arena_new();
+        Verbund__Stream__V1__ReadReply *page =
+            vb_arena_message(arena, &verbund__stream__v1__read_reply__descriptor);
+        page->n_events = vb_test_random() % 120; /* past the first growth of the event array */
+        page->events = vb_arena_alloc(arena, (page->n_events + 1) * sizeof(vb_cloudevent_t *));
+        /* Even rounds: events as the stream builds them, which the hand decoder must read
+         * itself; odd rounds: random events (some of which only protobuf-c reads). */
+        bool plain = round % 2 == 0;
+        for (size_t i = 0; i < page->n_events; i++)
+            page->events[i] = plain ? s_stream_event(arena, i) : s_random_event(arena);
+        page->scanned_through = vb_test_random() % 1000000;
+        page->newest_sequence = vb_test_random();
+        page->oldest_sequence = vb_test_random() % 3 ? vb_test_random() % 1000 : 0;
+        size_t size;
+        uint8_t *packed = s_pack(arena, &page->base, &size);
+        if (plain && !vb_stream_read_reply_unpack_fast(arena, packed, size))
+            fail_msg("round %d: the hand decoder left a page of stream events to protobuf-c",
+                     round);
+        s_assert_read_replies_agree(packed, size);
+        vb_test_frames_damaged(packed, size, 50, 20, s_assert_read_replies_agree);
         vb_arena_destroy(&arena);
     }
 }
@@ -252,6 +323,7 @@ main(void)
         cmocka_unit_test(test_cloudevent_wire_stream_events_read_by_hand),
         cmocka_unit_test(test_cloudevent_wire_random_events_agree),
         cmocka_unit_test(test_cloudevent_wire_malformed_frames_agree),
+        cmocka_unit_test(test_cloudevent_wire_read_replies_agree),
         cmocka_unit_test(test_cloudevent_wire_unusual_forms_fall_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
