@@ -18,6 +18,7 @@
 #include "gateway_stream.h"
 #include "vb/clock.h"
 #include "vb/cloudevent.h"
+#include "vb/cloudevent_wire.h"
 
 #define STREAM_SSE_BLOCK_SIZE (32 * 1024)
 #define STREAM_SSE_RETRY_MS 1000 /* the reconnect delay suggested to SSE clients */
@@ -28,13 +29,13 @@ typedef struct {
     vb_status_t status;                   /* the call's status */
     Verbund__Rpc__V1__Reply *reply;       /* the raw reply, NULL when none arrived */
     Verbund__Stream__V1__ReadReply *read; /* decoded body on success, else NULL */
+    vb_arena_t *arena;                    /* what read lives in (the subscriber's decoder) */
 } stream_read_t;
 
 static void
 s_read_clear(stream_read_t *read)
 {
-    if (read->read)
-        protobuf_c_message_free_unpacked(&read->read->base, NULL);
+    vb_arena_destroy(&read->arena);
     if (read->reply)
         vb_rpc_reply_free(read->reply);
     memset(read, 0, sizeof(*read));
@@ -60,9 +61,12 @@ s_read(gateway_t *gateway, vb_rpc_client_t *client, const Verbund__Rpc__V1__Call
     };
     out->status = vb_rpc_client_call(client, "stream.Read", &request.base, &options, &out->reply);
     if (vb_status_is_success(out->status)) {
-        out->read = out->reply ? (Verbund__Stream__V1__ReadReply *)vb_rpc_reply_unpack(
-                                     out->reply, &verbund__stream__v1__read_reply__descriptor)
-                               : NULL;
+        if (out->reply) {
+            out->arena = vb_arena_new();
+            VB_ASSERT(out->arena);
+            out->read = vb_stream_read_reply_unpack(out->arena, out->reply->body.data,
+                                                    out->reply->body.len);
+        }
         if (!out->read)
             out->status = VB_STATUS_INTERNAL;
     }
