@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -888,6 +889,42 @@ vb_db_exec(vb_db_t *self, const char *sql, const char *const *params, int param_
     PGresult *result =
         PQexecParams(self->conn, sql, param_count, NULL, params, NULL, NULL, 0);
     return s_consume(self, result, on_row, arg, affected);
+}
+
+vb_status_t
+vb_db_copy_in(vb_db_t *self, const char *sql, const void *data, size_t size, int64_t *rows)
+{
+    vb_status_t status = s_run_start(self, sql, NULL, 0, rows);
+    if (status != VB_STATUS_OK)
+        return status;
+    if (self->pipelined) {
+        s_set_error(self, NULL, "COPY is not available in a pipelined transaction");
+        return VB_STATUS_INTERNAL;
+    }
+    PGresult *result = PQexec(self->conn, sql);
+    if (!result || PQresultStatus(result) != PGRES_COPY_IN)
+        return s_consume(self, result, NULL, NULL, rows); /* refused: its error */
+    PQclear(result);
+    /* One buffer, then the end: libpq sends it in as many messages as it needs. A failure to
+     * send means the connection is gone; the server's verdict comes with the result. */
+    const char *bytes = data;
+    while (size > 0) {
+        int chunk = size > (size_t)INT_MAX ? INT_MAX : (int)size;
+        if (PQputCopyData(self->conn, bytes, chunk) != 1)
+            break;
+        bytes += chunk;
+        size -= (size_t)chunk;
+    }
+    if (PQputCopyEnd(self->conn, size > 0 ? "the client could not send all rows" : NULL) != 1) {
+        s_set_error(self, NULL, "COPY: %s", PQerrorMessage(self->conn));
+        return VB_STATUS_UNAVAILABLE;
+    }
+    status = s_consume(self, PQgetResult(self->conn), NULL, NULL, rows);
+    /* COPY ends with one result and then NULL; read to the NULL so the next command starts
+     * clean. */
+    for (PGresult *extra; (extra = PQgetResult(self->conn)) != NULL;)
+        PQclear(extra);
+    return status;
 }
 
 vb_status_t

@@ -459,6 +459,40 @@ test_savepoint_rollback_keeps_the_rest(void **state)
     vb_test_remove_dir(dir);
 }
 
+/* COPY ... FROM STDIN: rows go in (text format here; the relay sends binary), a duplicate key
+ * fails the COPY with CONFLICT and nothing of it stays, and the connection goes on working. */
+static void
+test_copy_in(void **state)
+{
+    (void) state;
+    const char *files[] = {"0001_t.sql", "CREATE TABLE t (name text PRIMARY KEY, n int);", NULL};
+    char *dir = vb_test_migrations_dir(files);
+    vb_db_t *db = s_open_fresh("test_db_copy", NULL, 0);
+    char err[512] = "";
+    assert_int_equal(vb_db_migrate(db, dir, err, sizeof err), 0);
+    const char *copy = "COPY t (name, n) FROM STDIN";
+    const char rows[] = "a\t1\nb\t2\nc;DROP TABLE t\t3\n";
+    int64_t copied = 0;
+    assert_db_ok(db, vb_db_begin(db));
+    assert_db_ok(db, vb_db_copy_in(db, copy, rows, strlen(rows), &copied));
+    assert_int_equal(copied, 3);
+    assert_db_ok(db, vb_db_commit(db));
+    assert_int_equal(s_scalar(db, "SELECT count(*) FROM t"), 3);
+
+    const char again[] = "d\t4\na\t5\n"; /* a is there already */
+    assert_db_ok(db, vb_db_begin(db));
+    assert_db_status(db, VB_STATUS_CONFLICT, vb_db_copy_in(db, copy, again, strlen(again), NULL));
+    assert_db_ok(db, vb_db_rollback(db));
+    assert_int_equal(s_scalar(db, "SELECT count(*) FROM t"), 3);
+
+    /* not a COPY statement: refused with its error, and the next command works */
+    assert_int_not_equal(vb_db_copy_in(db, "COPY nowhere FROM STDIN", rows, strlen(rows), NULL),
+                         VB_STATUS_OK);
+    assert_int_equal(s_scalar(db, "SELECT count(*) FROM t WHERE n = 3"), 1);
+    vb_db_destroy(&db);
+    vb_test_remove_dir(dir);
+}
+
 /* ---- reconnect ---- */
 
 static void
@@ -643,6 +677,7 @@ main(void)
         cmocka_unit_test(test_hostile_strings_stored_verbatim),
         cmocka_unit_test(test_sqlstate_mapping_table),
         cmocka_unit_test(test_server_errors_map_to_statuses),
+        cmocka_unit_test(test_copy_in),
         cmocka_unit_test(test_savepoint_rollback_keeps_the_rest),
         cmocka_unit_test(test_reconnect_after_backend_terminated),
         cmocka_unit_test(test_synchronous_commit_off_is_refused),

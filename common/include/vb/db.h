@@ -81,6 +81,12 @@ vb_status_t vb_db_exec(vb_db_t *self, const char *sql, const char *const *params
 
 /* Transactions. begin/commit/rollback return OK or UNAVAILABLE/INTERNAL.
  * Savepoint names are identifiers chosen by code, never by input. */
+/* Runs sql, a "COPY ... FROM STDIN" statement, and sends data (in the format the statement
+ * names, e.g. binary) as its rows; *rows (may be NULL) gets the count copied. Not in a pipelined
+ * transaction. */
+vb_status_t vb_db_copy_in(vb_db_t *self, const char *sql, const void *data, size_t size,
+                          int64_t *rows);
+
 vb_status_t vb_db_begin(vb_db_t *self);
 vb_status_t vb_db_commit(vb_db_t *self);
 vb_status_t vb_db_rollback(vb_db_t *self);
