@@ -97,47 +97,32 @@ s_create_event(vb_rpc_client_t *client, int round, char out[VB_UUID_STRING_SIZE]
     vb_rpc_reply_free(reply);
 }
 
+/* Registrations for one event, each by a new person id. */
+typedef struct {
+    Verbund__Events__V1__RegistrationCreateRequest request;
+    char person[VB_UUID_STRING_SIZE];
+} s_registrations_t;
+
+static const ProtobufCMessage *
+s_next_registration(void *arg)
+{
+    s_registrations_t *registrations = arg;
+    vb_uuid7(registrations->person);
+    registrations->request.person_id = registrations->person;
+    return &registrations->request.base;
+}
+
 /* SECONDS_PER_RUN of registrations with WINDOW in flight; registrations per second. */
 static double
 s_run_verbund(vb_rpc_client_t *client, const char *event_id)
 {
     vb_rpc_call_options_t options = {.deadline_ms = 10000, .caller = s_staff(), .write = true};
-    Verbund__Events__V1__RegistrationCreateRequest request =
-        VERBUND__EVENTS__V1__REGISTRATION_CREATE_REQUEST__INIT;
-    request.event_id = (char *)event_id;
-    char person[VB_UUID_STRING_SIZE];
-    int in_flight = 0;
-    long done = 0;
-    double start = bench_now_seconds(), now = start;
-    while (in_flight > 0 || now - start < SECONDS_PER_RUN) {
-        while (in_flight < WINDOW && now - start < SECONDS_PER_RUN) {
-            vb_uuid7(person);
-            request.person_id = person;
-            uint64_t ticket;
-            if (vb_rpc_client_send(client, "events.RegistrationCreate", &request.base, &options,
-                                   &ticket) != 0) {
-                fprintf(stderr, "bench: send failed\n");
-                exit(1);
-            }
-            in_flight++;
-        }
-        uint64_t ticket;
-        vb_status_t status;
-        Verbund__Rpc__V1__Reply *reply = NULL;
-        if (vb_rpc_client_receive(client, 10000, &ticket, &status, &reply) == 1) {
-            in_flight--;
-            if (status != VB_STATUS_CREATED) {
-                fprintf(stderr, "bench: RegistrationCreate: %s %s\n", vb_status_name(status),
-                        reply && reply->message ? reply->message : "");
-                exit(1);
-            }
-            done++;
-            if (reply)
-                vb_rpc_reply_free(reply);
-        }
-        now = bench_now_seconds();
-    }
-    return done / (now - start);
+    s_registrations_t registrations = {
+        .request = VERBUND__EVENTS__V1__REGISTRATION_CREATE_REQUEST__INIT};
+    registrations.request.event_id = (char *)event_id;
+    return bench_rpc_window(client, "events.RegistrationCreate", s_next_registration,
+                            &registrations, &options, WINDOW, SECONDS_PER_RUN,
+                            VB_STATUS_CREATED);
 }
 
 int

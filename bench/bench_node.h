@@ -180,6 +180,61 @@ bench_run_id(char *out, size_t size)
     snprintf(out, size, "%lx%x", (unsigned long) time(NULL), (unsigned) getpid());
 }
 
+/* The request of the next call of bench_rpc_window (valid until the next one). */
+typedef const ProtobufCMessage *(*bench_request_fn)(void *arg);
+
+/* Keeps window calls of method in flight for seconds, then waits for the last ones; every call
+ * must answer expected (the program exits otherwise). Calls per second. */
+static inline double
+bench_rpc_window(vb_rpc_client_t *client, const char *method, bench_request_fn next, void *arg,
+                 const vb_rpc_call_options_t *options, int window, double seconds,
+                 vb_status_t expected)
+{
+    int in_flight = 0;
+    long done = 0;
+    double start = bench_now_seconds(), now = start;
+    while (in_flight > 0 || now - start < seconds) {
+        while (in_flight < window && now - start < seconds) {
+            uint64_t ticket;
+            if (vb_rpc_client_send(client, method, next(arg), options, &ticket) != 0) {
+                fprintf(stderr, "bench: %s: send failed\n", method);
+                exit(1);
+            }
+            in_flight++;
+        }
+        uint64_t ticket;
+        vb_status_t status;
+        Verbund__Rpc__V1__Reply *reply = NULL;
+        if (vb_rpc_client_receive(client, 10000, &ticket, &status, &reply) == 1) {
+            in_flight--;
+            if (status != expected) {
+                fprintf(stderr, "bench: %s: %s %s\n", method, vb_status_name(status),
+                        reply && reply->message ? reply->message : "");
+                exit(1);
+            }
+            done++;
+            vb_rpc_reply_free(reply);
+        }
+        now = bench_now_seconds();
+    }
+    return done / (now - start);
+}
+
+/* The PersonCreate requests of bench_person_create_rpc. */
+typedef struct {
+    const char *run_id;
+    long *counter;
+    bench_person_t person;
+} bench_person_requests_t;
+
+static inline const ProtobufCMessage *
+bench_person_next(void *arg)
+{
+    bench_person_requests_t *requests = arg;
+    bench_person_fill(&requests->person, requests->run_id, (*requests->counter)++);
+    return &requests->person.request.base;
+}
+
 /* membership.PersonCreate over RPC for seconds with window requests in flight (emails from
  * run_id and *counter, which it advances); creates per second. Exits the program on failure. */
 static inline double
@@ -195,39 +250,11 @@ bench_person_create_rpc(const char *run_id, long *counter, int window, double se
     }
     vb_rpc_call_options_t options = {
         .deadline_ms = 10000, .caller = bench_admin_caller(), .write = true};
-    int in_flight = 0;
-    long done = 0;
-    double start = bench_now_seconds(), now = start;
-    while (in_flight > 0 || now - start < seconds) {
-        while (in_flight < window && now - start < seconds) {
-            bench_person_t person;
-            bench_person_fill(&person, run_id, (*counter)++);
-            uint64_t ticket;
-            if (vb_rpc_client_send(client, "membership.PersonCreate", &person.request.base,
-                                   &options, &ticket) != 0) {
-                fprintf(stderr, "bench: send failed\n");
-                exit(1);
-            }
-            in_flight++;
-        }
-        uint64_t ticket;
-        vb_status_t status;
-        Verbund__Rpc__V1__Reply *reply = NULL;
-        if (vb_rpc_client_receive(client, 10000, &ticket, &status, &reply) == 1) {
-            in_flight--;
-            if (status != VB_STATUS_CREATED) {
-                fprintf(stderr, "bench: PersonCreate: %s %s\n", vb_status_name(status),
-                        reply && reply->message ? reply->message : "");
-                exit(1);
-            }
-            done++;
-            if (reply)
-                vb_rpc_reply_free(reply);
-        }
-        now = bench_now_seconds();
-    }
+    bench_person_requests_t requests = {.run_id = run_id, .counter = counter};
+    double rate = bench_rpc_window(client, "membership.PersonCreate", bench_person_next,
+                                   &requests, &options, window, seconds, VB_STATUS_CREATED);
     vb_rpc_client_destroy(&client);
-    return done / (now - start);
+    return rate;
 }
 
 #endif

@@ -426,9 +426,9 @@ s_block_free(void *allocator_data, void *pointer)
 Verbund__Rpc__V1__Reply *
 vb_rpc_reply_decode(const uint8_t *data, size_t size)
 {
-    /* Every string and the body fit in the frame's bytes plus a NUL and rounding each (a
-     * field costs at least two bytes on the wire). */
-    size_t room = size + (size / 2 + 1) * 8;
+    /* The hand decoder copies at most three fields (request id, message, body; each once),
+     * each no longer than the frame: the frame's bytes plus a NUL and rounding for each. */
+    size_t room = size + 3 * 8;
     s_reply_block_t *block = malloc(sizeof(*block) + room);
     if (!block)
         return NULL;

@@ -322,3 +322,21 @@ vb_stream_follow_erased_person(const vb_cloudevent_t *event, char *id, size_t si
         verbund__membership__v1__person_erased_event__free_unpacked(erased, NULL);
     return rc;
 }
+
+vb_stream_follow_t *
+vb_stream_follow_erasure_new(const char *pub_endpoint, const char *replay_endpoint, vb_db_t *db,
+                             vb_stream_follow_apply_fn apply, void *arg)
+{
+    static const char *const topics[] = {VB_STREAM_FOLLOW_ERASED_TOPIC};
+    vb_stream_follow_options_t options = {
+        .consumer = VB_STREAM_FOLLOW_ERASURE,
+        .pub_endpoint = pub_endpoint,
+        .replay_endpoint = replay_endpoint,
+        .topic_prefixes = topics,
+        .topic_prefix_count = 1,
+        .db = db,
+        .apply = apply,
+        .arg = arg,
+    };
+    return vb_stream_follow_new(&options);
+}

@@ -70,16 +70,6 @@ vb_stream_follow_t *
 communities_follow_new(communities_t *communities, const char *pub_endpoint,
                        const char *replay_endpoint)
 {
-    static const char *const topics[] = {VB_STREAM_FOLLOW_ERASED_TOPIC};
-    vb_stream_follow_options_t options = {
-        .consumer = VB_STREAM_FOLLOW_ERASURE,
-        .pub_endpoint = pub_endpoint,
-        .replay_endpoint = replay_endpoint,
-        .topic_prefixes = topics,
-        .topic_prefix_count = 1,
-        .db = communities->db,
-        .apply = s_apply,
-        .arg = communities,
-    };
-    return vb_stream_follow_new(&options);
+    return vb_stream_follow_erasure_new(pub_endpoint, replay_endpoint, communities->db, s_apply,
+                                        communities);
 }

@@ -45,6 +45,18 @@ s_authenticated(vb_rpc_call_t *call)
     return status;
 }
 
+/* s_authenticated and the two ids every request about one member of one community carries. */
+static vb_status_t
+s_member_request(vb_rpc_call_t *call, const char *community_id, const char *person_id)
+{
+    vb_status_t status = s_authenticated(call);
+    if (status == VB_STATUS_OK)
+        status = vb_handler_check_id(call, "community_id", community_id);
+    if (status == VB_STATUS_OK)
+        status = vb_handler_check_id(call, "person_id", person_id);
+    return status;
+}
+
 /* ---- events (docs/events.md) ---- */
 
 /* The event payload and the reply that carry each record (vb_handler_record_t). */
@@ -449,11 +461,8 @@ communities_handle_member_approve(void *context, vb_rpc_call_t *call)
 {
     communities_t *self = context;
     const Verbund__Communities__V1__MemberApproveRequest *request = (const void *)call->request;
-    vb_status_t status = s_authenticated(call);
-    if (status != VB_STATUS_OK ||
-        (status = vb_handler_check_id(call, "community_id", request->community_id)) !=
-            VB_STATUS_OK ||
-        (status = vb_handler_check_id(call, "person_id", request->person_id)) != VB_STATUS_OK)
+    vb_status_t status = s_member_request(call, request->community_id, request->person_id);
+    if (status != VB_STATUS_OK)
         return status;
     s_access_t access;
     if ((status = s_load(self, call, request->community_id, true, &access)) != VB_STATUS_OK)
@@ -496,11 +505,8 @@ communities_handle_member_leave(void *context, vb_rpc_call_t *call)
 {
     communities_t *self = context;
     const Verbund__Communities__V1__MemberLeaveRequest *request = (const void *)call->request;
-    vb_status_t status = s_authenticated(call);
+    vb_status_t status = s_member_request(call, request->community_id, request->person_id);
     if (status != VB_STATUS_OK ||
-        (status = vb_handler_check_id(call, "community_id", request->community_id)) !=
-            VB_STATUS_OK ||
-        (status = vb_handler_check_id(call, "person_id", request->person_id)) != VB_STATUS_OK ||
         (status = vb_handler_check_reason(call, request->reason)) != VB_STATUS_OK)
         return status;
     s_access_t access;
@@ -527,11 +533,8 @@ communities_handle_member_role_set(void *context, vb_rpc_call_t *call)
 {
     communities_t *self = context;
     const Verbund__Communities__V1__MemberRoleSetRequest *request = (const void *)call->request;
-    vb_status_t status = s_authenticated(call);
-    if (status != VB_STATUS_OK ||
-        (status = vb_handler_check_id(call, "community_id", request->community_id)) !=
-            VB_STATUS_OK ||
-        (status = vb_handler_check_id(call, "person_id", request->person_id)) != VB_STATUS_OK)
+    vb_status_t status = s_member_request(call, request->community_id, request->person_id);
+    if (status != VB_STATUS_OK)
         return status;
     if (!communities_member_role_name(request->role)) {
         vb_rpc_field_error(call, "role", "must be host, moderator, member or advisor");

@@ -40,16 +40,6 @@ s_apply(void *arg, const vb_cloudevent_t *event)
 vb_stream_follow_t *
 events_follow_new(events_t *events, const char *pub_endpoint, const char *replay_endpoint)
 {
-    static const char *const topics[] = {VB_STREAM_FOLLOW_ERASED_TOPIC};
-    vb_stream_follow_options_t options = {
-        .consumer = VB_STREAM_FOLLOW_ERASURE,
-        .pub_endpoint = pub_endpoint,
-        .replay_endpoint = replay_endpoint,
-        .topic_prefixes = topics,
-        .topic_prefix_count = 1,
-        .db = events->db,
-        .apply = s_apply,
-        .arg = events,
-    };
-    return vb_stream_follow_new(&options);
+    return vb_stream_follow_erasure_new(pub_endpoint, replay_endpoint, events->db, s_apply,
+                                        events);
 }

@@ -358,21 +358,11 @@ int
 matchmaking_follow_erasure(matchmaking_follow_t *self, vb_db_t *db,
                            matchmaking_follow_erase_fn erase, void *arg)
 {
-    static const char *const topics[] = {VB_STREAM_FOLLOW_ERASED_TOPIC};
     self->erase = erase;
     self->erase_arg = arg;
-    vb_stream_follow_options_t options = {
-        .consumer = VB_STREAM_FOLLOW_ERASURE,
-        .pub_endpoint = self->pub_endpoint,
-        .replay_endpoint = self->replay_endpoint,
-        .topic_prefixes = topics,
-        .topic_prefix_count = 1,
-        .db = db,
-        .apply = s_apply_erasure,
-        .arg = self,
-    };
     vb_stream_follow_destroy(&self->erasure);
-    self->erasure = vb_stream_follow_new(&options);
+    self->erasure = vb_stream_follow_erasure_new(self->pub_endpoint, self->replay_endpoint, db,
+                                                 s_apply_erasure, self);
     return self->erasure ? 0 : -1;
 }
 

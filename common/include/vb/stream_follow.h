@@ -83,6 +83,12 @@ void vb_stream_follow_tick(void *context);
 #define VB_STREAM_FOLLOW_ERASED_TOPIC "verbund.membership.person.erased."
 #define VB_STREAM_FOLLOW_ERASURE "erasure" /* the consumer name of erasure followers */
 
+/* vb_stream_follow_new for the erasure follower every service runs: consumer "erasure", the
+ * person.erased topic, apply(arg, event) in a transaction on db. */
+vb_stream_follow_t *vb_stream_follow_erasure_new(const char *pub_endpoint,
+                                                 const char *replay_endpoint, vb_db_t *db,
+                                                 vb_stream_follow_apply_fn apply, void *arg);
+
 /* The erased person's id of a verbund.membership.person.erased.v1 event copied into id (size
  * >= 37): 1; 0 when event is of another type; -1 when its payload does not decode or holds no
  * valid id (logged). */
